@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Structures and constants shared by the BPF programs (bpf/) and userspace
+ * (tcpincd, tcpinc). Everything here crosses a BPF map, so layouts are fixed
+ * and use only __u8/__u16/__u32/__u64.
+ */
+#ifndef TCPINC_SHARED_H
+#define TCPINC_SHARED_H
+
+#ifdef __BPF__
+/* vmlinux.h provides the __uN types */
+#else
+#include <linux/types.h>
+#endif
+
+#define TCPINC_ENO_KIND 69
+/* Largest TCP option: kind + length + 38 bytes of contents. */
+#define TCPINC_ENO_OPT_MAX 40
+
+/* TEP identifiers (RFC 8547 §7, RFC 8548 §7). */
+#define TCPINC_TEP_P256 0x21
+#define TCPINC_TEP_P521 0x22
+#define TCPINC_TEP_CURVE25519 0x23
+#define TCPINC_TEP_CURVE448 0x24
+
+/* Global suboption bits (RFC 8547 §4.5). */
+#define TCPINC_GOPT_B 0x01
+#define TCPINC_GOPT_A 0x02
+
+/*
+ * Reason codes. A connection that ended up in plain TCP carries one
+ * TCPINC_FB_* code; one that was aborted carries one TCPINC_AB_*. Each code is
+ * also the index of its counter in the stats array, so every fallback and
+ * abort is counted by the code that explains it.
+ */
+enum tcpinc_reason {
+	TCPINC_R_NONE = 0, /* still negotiating */
+	TCPINC_R_NEGOTIATED, /* ENO done, TEP running (not a fallback) */
+
+	/* fallbacks to plain TCP (RFC 8547 §4.8 disable conditions and more) */
+	TCPINC_FB_SYN_NO_ENO, /* passive: peer's SYN had no ENO option */
+	TCPINC_FB_SYNACK_NO_ENO, /* active: peer's SYN-ACK had no ENO option */
+	TCPINC_FB_ACK_NO_ENO, /* passive: first ACK from A lacked ENO */
+	TCPINC_FB_SYN_MALFORMED, /* peer's SYN-form option ill-formed */
+	TCPINC_FB_SYN_MULTIPLE, /* more than one ENO option in a SYN */
+	TCPINC_FB_NO_COMMON_TEP, /* no valid TEP in common */
+	TCPINC_FB_VACUOUS, /* peer sent a vacuous ENO option */
+	TCPINC_FB_ROLE_CONFLICT, /* both sides sent the same b bit */
+	TCPINC_FB_AA_MANDATORY, /* we need a=1 and the peer sent a=0 */
+	TCPINC_FB_SYNCOOKIE, /* passive side answered with a SYN cookie */
+	TCPINC_FB_NO_OPTION_SPACE, /* ENO did not fit beside the other options */
+	TCPINC_FB_SYN_RETRIES, /* ENO dropped after SYN retransmissions */
+	TCPINC_FB_NO_DAEMON, /* attached app connected while tcpincd was down */
+	TCPINC_FB_PEER_CLOSED, /* peer closed before the TEP started */
+
+	/* aborts of an encrypted connection */
+	TCPINC_AB_BAD_TAG, /* AEAD authentication failed on a frame */
+	TCPINC_AB_BAD_INIT, /* malformed Init1/Init2 */
+	TCPINC_AB_UNKNOWN_CIPHER, /* no common AEAD, or Init2 chose one not offered */
+	TCPINC_AB_BAD_PUBKEY, /* public key invalid or all-zero shared secret */
+	TCPINC_AB_FIN_WITHOUT_FINP, /* TCP FIN with no FINp frame */
+	TCPINC_AB_PEER_RESET, /* peer reset the network connection */
+	TCPINC_AB_CONNECT_FAILED, /* remote refused or timed out */
+	TCPINC_AB_APP_RESET, /* local application reset its socket */
+	TCPINC_AB_INTERNAL, /* out of memory or similar local failure */
+
+	TCPINC_R_MAX
+};
+
+#define TCPINC_R_FIRST_FB TCPINC_FB_SYN_NO_ENO
+#define TCPINC_R_FIRST_AB TCPINC_AB_BAD_TAG
+
+/* Counters that are not reasons follow the reason codes in the stats array. */
+enum tcpinc_counter {
+	TCPINC_C_CONN_OUT = TCPINC_R_MAX, /* outbound connections intercepted */
+	TCPINC_C_CONN_IN, /* inbound connections intercepted */
+	TCPINC_C_HANDSHAKES, /* tcpcrypt key exchanges completed */
+	TCPINC_C_REKEYS, /* rekeys sent or answered */
+	TCPINC_C_BYTES_ENC_IN, /* application bytes received encrypted */
+	TCPINC_C_BYTES_ENC_OUT,
+	TCPINC_C_BYTES_PLAIN_IN, /* application bytes moved in plain TCP */
+	TCPINC_C_BYTES_PLAIN_OUT,
+	TCPINC_C_ENO_SYN_SENT, /* BPF: SYNs sent carrying ENO */
+	TCPINC_C_ENO_SYNACK_SENT, /* BPF: SYN-ACKs sent carrying ENO */
+	TCPINC_C_BPF_ERRORS, /* BPF: a helper failed unexpectedly */
+	TCPINC_C_MAX
+};
+
+/* Negotiation state of one of tcpincd's network sockets. */
+enum tcpinc_eno_state {
+	TCPINC_ENO_NEGOTIATING = 0,
+	TCPINC_ENO_ENABLED = 1,
+	TCPINC_ENO_DISABLED = 2,
+};
+
+/* tcpinc_eno_conn.flags */
+#define TCPINC_ENOF_ACTIVE 0x01 /* we sent the SYN-only */
+#define TCPINC_ENOF_PEER_NONSYN 0x02 /* a non-SYN segment from the peer arrived */
+#define TCPINC_ENOF_SENT_SYN 0x04 /* our SYN-form option was written */
+
+/*
+ * Value of the eno_conns map (hash keyed by the socket cookie of one of
+ * tcpincd's network sockets). Written by bpf/eno.bpf.c, read and deleted by
+ * tcpincd. local_opt/peer_opt hold the exact SYN-form options as they crossed
+ * the wire, kind and length bytes included (the transcript's halves).
+ */
+struct tcpinc_eno_conn {
+	__u8 state; /* enum tcpinc_eno_state */
+	__u8 role; /* 0 = host A, 1 = host B (valid when ENABLED) */
+	__u8 tep; /* negotiated TEP byte as B sent it, v bit included */
+	__u8 reason; /* enum tcpinc_reason */
+	__u8 flags; /* TCPINC_ENOF_* */
+	__u8 peer_gopt; /* peer's global suboption (0 if implicit) */
+	__u8 local_len; /* bytes used in local_opt */
+	__u8 peer_len; /* bytes used in peer_opt */
+	__u8 local_opt[TCPINC_ENO_OPT_MAX];
+	__u8 peer_opt[TCPINC_ENO_OPT_MAX];
+};
+
+/* An IPv4 or IPv6 endpoint; IPv4 is stored as a v4-mapped IPv6 address. */
+struct tcpinc_endpoint {
+	__u8 addr[16];
+	__u16 port; /* host byte order */
+	__u16 family; /* AF_INET or AF_INET6 */
+};
+
+/*
+ * Outbound interception. connect4/6 on a service cgroup rewrites the
+ * destination to tcpincd's loopback listener and stores the destination the
+ * application asked for under the application socket's cookie (out_by_cookie).
+ * The service sock_ops program, at TCP_CONNECT_CB, copies it under the
+ * application's loopback source port (out_by_port) where tcpincd finds it
+ * after accept(). tcpincd fills `local` once its network socket is bound, so
+ * getsockname() shows the address the connection really uses.
+ */
+struct tcpinc_out {
+	struct tcpinc_endpoint remote; /* what the application connect()ed to */
+	struct tcpinc_endpoint local; /* tcpincd's network-side local address */
+	__u64 app_cookie;
+};
+
+struct tcpinc_port_key {
+	__u16 family; /* AF_INET or AF_INET6 */
+	__u16 port; /* host byte order */
+};
+
+/*
+ * Inbound interception. sk_lookup steers SYNs for a port in listen_ports to
+ * tcpincd; tcpincd connects to the service over loopback from a port it bound
+ * first, and records here, under {family, that port}, the real peer, so the
+ * service's accept()/getpeername() show it.
+ */
+struct tcpinc_in {
+	struct tcpinc_endpoint remote; /* the real remote host */
+	struct tcpinc_endpoint local; /* the address the remote connected to */
+};
+
+/* listen_ports value: a service in an attached cgroup listens on this port. */
+struct tcpinc_listen {
+	__u32 refs; /* listening sockets on the port */
+	__u32 pad;
+};
+
+/* Slots of the tcpincd_socks sockmap. A slot is empty when tcpincd is down. */
+enum tcpinc_sock_slot {
+	TCPINC_SLOT_OUT4 = 0, /* loopback listener for intercepted IPv4 connects */
+	TCPINC_SLOT_OUT6, /* same for IPv6 */
+	TCPINC_SLOT_IN4, /* listener for steered inbound IPv4 SYNs */
+	TCPINC_SLOT_IN6, /* same for IPv6 */
+	TCPINC_SLOT_MAX
+};
+
+#endif /* TCPINC_SHARED_H */
