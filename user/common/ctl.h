@@ -59,4 +59,23 @@ int tcpinc_ctl_read_request(int sock, char *buf, size_t cap, char **argv,
 int tcpinc_ctl_send_line(int sock, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Additions (tcpinc CLI author).
+ *
+ * Buffer size for a whole request or response line plus its terminating NUL:
+ * pass at least this as cap to tcpinc_ctl_read_request/recv_line. Longer
+ * requests or lines fail with -EMSGSIZE. tcpinc_ctl_read_request also fails
+ * with -EPERM when the peer's uid is neither 0 nor the server's euid (any
+ * process of the netns can reach the abstract socket), -ECONNRESET when the
+ * client closed without a request, -E2BIG beyond max_args words, -EBADMSG
+ * for more than one fd. Client sockets time out after 10 s (-ETIMEDOUT).
+ */
+#define TCPINC_CTL_BUF_SIZE (TCPINC_CTL_MSG_MAX + 1)
+
+/*
+ * Server: accept one client (close-on-exec, 2 s send/receive timeouts so a
+ * stuck client cannot wedge the daemon). The fd, or -errno.
+ */
+int tcpinc_ctl_accept(int listen_sock);
+
 #endif /* TCPINC_COMMON_CTL_H */
