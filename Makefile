@@ -27,7 +27,7 @@ LDLIBS_BPF := -lbpf -lelf -lz
 LDLIBS_CRYPTO := -lsodium -lcrypto
 
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
-BPF_CFLAGS := -g -O2 -target bpf -D__BPF__ -D__TARGET_ARCH_$(ARCH) \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__BPF__ -D__TARGET_ARCH_$(ARCH) \
 	      $(WARN) -Wno-unused-function \
 	      -Ivmlinux -Iinclude -Ibpf
 
