@@ -27,8 +27,13 @@ bool daemon_running(void);
 int daemon_not_running(void);
 /* Split line at TABs in place; returns the number of fields (<= max). */
 int split_fields(char *line, char **field, int max);
-/* Replace control bytes by '?' so daemon text cannot drive the terminal. */
+/*
+ * Replace control bytes and invalid UTF-8 by '?' so that daemon text cannot
+ * drive the terminal; call it on single fields, it replaces TABs too.
+ */
 void sanitize(char *s);
+/* Columns taken by sanitized text (one per code point). */
+int text_width(const char *s);
 
 /* up_down.c */
 int cmd_up(int argc, char **argv);
@@ -54,6 +59,8 @@ int cmd_stats(int argc, char **argv);
 int parse_json_flag(int argc, char **argv, bool *json);
 
 /* json.c */
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
+int utf8_len(const unsigned char *s);
 void json_string(FILE *f, const char *s);
 /* A decimal unsigned integer (empty means 0); false if s is not one. */
 bool json_number(const char *s, unsigned long long *v);

@@ -9,9 +9,26 @@
 
 void sanitize(char *s)
 {
+	unsigned char *p = (unsigned char *)s;
+	int n;
+
+	while (*p) {
+		n = utf8_len(p);
+		if (!n || *p < 0x20 || *p == 0x7f) {
+			*p = '?';
+			n = 1;
+		}
+		p += n;
+	}
+}
+
+int text_width(const char *s)
+{
+	int w = 0;
+
 	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
 }
 
 int split_fields(char *line, char **field, int max)

@@ -9,8 +9,7 @@
 
 #include "cli/cli.h"
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static int utf8_len(const unsigned char *s)
+int utf8_len(const unsigned char *s)
 {
 	unsigned int c;
 	int n, i;

@@ -107,29 +107,44 @@ static const char *cell(const struct conn *row, int k, char *buf, size_t cap)
 	return s;
 }
 
+/* Text left-aligned, byte counts right-aligned; two spaces between. */
+static void print_row(const char *const text[NF], const int width[NF])
+{
+	int k, pad;
+
+	for (k = 0; k < NF; k++) {
+		pad = width[k] - text_width(text[k]);
+		if (k < F_IN)
+			printf("%s%*s  ", text[k], pad, "");
+		else
+			printf("%*s%s%s", pad, "", text[k],
+			       k == F_OUT ? "\n" : "  ");
+	}
+}
+
 static void print_table(struct conns *c)
 {
-	char buf[64];
-	int width[NF], len, k;
+	char buf[NF][32];
+	const char *text[NF];
+	int width[NF], k;
 	size_t i;
 
 	for (k = 0; k < NF; k++)
-		width[k] = strlen(heading[k]);
+		width[k] = text_width(heading[k]);
 	for (i = 0; i < c->n; i++) {
 		for (k = 0; k < NF; k++) {
 			sanitize(c->v[i].f[k]);
-			len = strlen(cell(&c->v[i], k, buf, sizeof(buf)));
-			width[k] = len > width[k] ? len : width[k];
+			text[k] = cell(&c->v[i], k, buf[k], sizeof(buf[k]));
+			if (text_width(text[k]) > width[k])
+				width[k] = text_width(text[k]);
 		}
 	}
-	for (k = 0; k < NF; k++)
-		printf(k < F_IN ? "%-*s  " : "%*s%s", width[k], heading[k],
-		       k == F_OUT ? "\n" : "  ");
-	for (i = 0; i < c->n; i++)
+	print_row(heading, width);
+	for (i = 0; i < c->n; i++) {
 		for (k = 0; k < NF; k++)
-			printf(k < F_IN ? "%-*s  " : "%*s%s", width[k],
-			       cell(&c->v[i], k, buf, sizeof(buf)),
-			       k == F_OUT ? "\n" : "  ");
+			text[k] = cell(&c->v[i], k, buf[k], sizeof(buf[k]));
+		print_row(text, width);
+	}
 }
 
 /* The header lines come from ping and cgroups, printed as they arrive. */
@@ -138,9 +153,9 @@ static int print_ping(char *line, void *ctx)
 	char *f[2];
 
 	(void)ctx;
-	sanitize(line);
 	if (split_fields(line, f, 2) != 2)
 		return 0;
+	sanitize(f[1]);
 	if (!strcmp(f[0], "pid"))
 		printf("tcpincd: pid %s\n", f[1]);
 	else if (!strcmp(f[0], "pin") && f[1][0])
@@ -152,8 +167,8 @@ static int print_cgroup(char *line, void *ctx)
 {
 	char *f[2];
 
-	sanitize(line);
 	if (split_fields(line, f, 2) == 2 && !strcmp(f[0], "cgroup")) {
+		sanitize(f[1]);
 		printf("  cgroup: %s\n", f[1]);
 		(*(int *)ctx)++;
 	}
