@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Loading, sharing, pinning and attaching tcpinc's BPF objects:
+ *   eno.bpf.c     sock_ops on tcpincd's own cgroup (ENO on network sockets)
+ *   service.bpf.c connect/getname/sock_ops on each attached service cgroup
+ *   steer.bpf.c   sk_lookup on the network namespace
+ * All links belong to tcpincd: when it exits, for whatever reason, nothing
+ * stays attached and services get plain TCP.
+ */
+#ifndef TCPINCD_BPF_SETUP_H
+#define TCPINCD_BPF_SETUP_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <tcpinc/shared.h>
+
+#define TCPINCD_MAX_ATTACH 64
+#define TCPINCD_SVC_PROGS 8
+
+struct tcpincd_attachment {
+	ino_t ino; /* cgroup id */
+	char path[PATH_MAX]; /* as the user named it */
+	struct bpf_link *links[TCPINCD_SVC_PROGS];
+	int nlinks;
+};
+
+struct tcpincd_bpf {
+	struct tcpinc_service *svc;
+	struct tcpinc_steer *steer;
+	struct tcpinc_eno *eno;
+	struct bpf_link *eno_link;
+	struct bpf_link *steer_link;
+	char daemon_cg[PATH_MAX]; /* tcpincd's own cgroup, "" if none */
+	char cg_root[PATH_MAX];
+	char pin_dir[PATH_MAX]; /* "" if nothing pinned */
+	struct tcpincd_attachment att[TCPINCD_MAX_ATTACH];
+	int natt;
+	/* map fds used on the data path */
+	int eno_conns, eno_skip, out_by_port, out_by_cookie, in_by_port,
+		stats, socks;
+};
+
+/* Directory where this network namespace's objects are pinned. */
+int tcpincd_pin_dir(char *buf, size_t cap);
+/* Remove what a dead daemon of this namespace left (pins, its cgroup). */
+int tcpincd_cleanup_stale(void);
+
+/*
+ * Load everything, move tcpincd into its own cgroup, attach ENO there and
+ * sk_lookup to the namespace, pin. in_port4/6: ports of the inbound
+ * listeners. On error, err holds a message (with libbpf's last lines).
+ */
+int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
+		     uint16_t in_port6, char *err, size_t errlen);
+void tcpincd_bpf_unload(struct tcpincd_bpf *b);
+
+int tcpincd_bpf_set_listener(struct tcpincd_bpf *b, enum tcpinc_sock_slot slot,
+			     int fd);
+
+int tcpincd_bpf_attach(struct tcpincd_bpf *b, int cgfd, const char *path,
+		       char *err, size_t errlen);
+int tcpincd_bpf_detach(struct tcpincd_bpf *b, int cgfd, char *err,
+		       size_t errlen);
+
+/* Sum of the BPF counters (per-CPU) into out[TCPINC_C_MAX] (added). */
+int tcpincd_bpf_read_stats(struct tcpincd_bpf *b, uint64_t *out);
+
+/* Mark a tcpincd socket so the ENO program leaves it alone. */
+int tcpincd_bpf_skip_eno(struct tcpincd_bpf *b, int fd);
+
+#endif

@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The relay. Every event on either socket runs conn_pump(), which moves as
+ * many bytes as it can in every direction without blocking, then sets the
+ * epoll interest from what could still make progress (level-triggered).
+ * Back-pressure is natural: a full buffer stops reading its source.
+ *
+ * Encrypted mode never lets an application byte reach the network before
+ * the session has keys, never delivers a byte that failed authentication,
+ * and reports EOF to the application only after the peer's FINp frame. Any
+ * failure resets both sockets, so the application sees an error, not EOF.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "tcpincd/addr.h"
+#include "tcpincd/conn.h"
+#include "tcpincd/log.h"
+
+#define BUF_CAP (4 * TCPINC_FRAME_MAX)
+
+/* Plaintext read from an application before it is sealed into a2n. */
+static uint8_t scratch[TCPINC_FRAME_DATA_MAX];
+
+static uint8_t *buf_tail(struct tcpincd_buf *b)
+{
+	return b->p + b->off + b->len;
+}
+
+static size_t buf_room(const struct tcpincd_buf *b)
+{
+	return b->cap - b->off - b->len;
+}
+
+static void buf_compact(struct tcpincd_buf *b)
+{
+	if (b->off && b->len)
+		memmove(b->p, b->p + b->off, b->len);
+	b->off = 0;
+}
+
+static void buf_consume(struct tcpincd_buf *b, size_t n)
+{
+	b->off += n;
+	b->len -= n;
+	if (!b->len)
+		b->off = 0;
+}
+
+static int buf_alloc(struct tcpincd_buf *b)
+{
+	b->p = malloc(BUF_CAP);
+	if (!b->p)
+		return -ENOMEM;
+	b->cap = BUF_CAP;
+	b->off = b->len = 0;
+	return 0;
+}
+
+static void buf_free(struct tcpincd_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Register/unregister with epoll as the wanted events change. */
+static void set_interest(struct tcpincd_ev *ev, uint32_t *cur, uint32_t want)
+{
+	if (want == *cur)
+		return;
+	if (!want)
+		tcpincd_ev_del(ev);
+	else if (!*cur)
+		tcpincd_ev_add(ev, want);
+	else
+		tcpincd_ev_mod(ev, want);
+	*cur = want;
+}
+
+struct conn *conn_new(int app_fd, int net_fd, bool outbound)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->app = (struct tcpincd_ev){ .kind = EV_CONN_APP, .fd = app_fd, .owner = c };
+	c->net = (struct tcpincd_ev){ .kind = EV_CONN_NET, .fd = net_fd, .owner = c };
+	c->outbound = outbound;
+	c->role = outbound ? 0 : 1;
+	c->mode = MODE_PENDING;
+	c->next = tcpincd.conns;
+	if (c->next)
+		c->next->prev = c;
+	tcpincd.conns = c;
+	tcpincd.nconns++;
+	/* Wait for the pending connect() of whichever side we opened. */
+	if (outbound)
+		set_interest(&c->net, &c->net_events, EPOLLOUT);
+	else
+		set_interest(&c->app, &c->app_events, EPOLLOUT);
+	return c;
+}
+
+static void conn_unlink(struct conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		tcpincd.conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	tcpincd.nconns--;
+}
+
+static void conn_release(struct conn *c, bool reset)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	set_interest(&c->app, &c->app_events, 0);
+	set_interest(&c->net, &c->net_events, 0);
+	if (reset) {
+		setsockopt(c->app.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		setsockopt(c->net.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	close(c->app.fd);
+	close(c->net.fd);
+	if (c->in_key_set)
+		bpf_map_delete_elem(tcpincd.bpf.in_by_port, &c->in_key);
+	if (c->info_valid)
+		tcpincd_count(TCPINC_C_REKEYS, c->info.local_gen);
+	tcpinc_session_free(c->sess);
+	buf_free(&c->a2n);
+	buf_free(&c->raw);
+	buf_free(&c->n2a);
+	conn_unlink(c);
+	free(c);
+}
+
+void conn_free(struct conn *c)
+{
+	conn_release(c, false);
+}
+
+void conn_abort(struct conn *c, unsigned int reason)
+{
+	tcpincd_dbg("abort %s connection: %s", c->outbound ? "outbound" : "inbound",
+		    reason < TCPINC_R_MAX ? "" : "?");
+	tcpincd_count(reason, 1);
+	conn_release(c, true);
+}
+
+const char *conn_state_name(const struct conn *c)
+{
+	switch (c->mode) {
+	case MODE_PLAIN:
+		return "plain";
+	case MODE_CRYPT:
+		return "encrypted";
+	default:
+		return "negotiating";
+	}
+}
+
+static bool can_send(const struct conn *c)
+{
+	return c->mode == MODE_PLAIN ||
+	       (c->mode == MODE_CRYPT && tcpinc_session_ready(c->sess));
+}
+
+static unsigned int session_err_reason(int err)
+{
+	switch (err) {
+	case -EBADMSG:
+		return TCPINC_AB_BAD_TAG;
+	case -ENOPROTOOPT:
+		return TCPINC_AB_UNKNOWN_CIPHER;
+	case -EKEYREJECTED:
+		return TCPINC_AB_BAD_PUBKEY;
+	case -EPROTO:
+	case -EPIPE:
+		return TCPINC_AB_BAD_INIT;
+	default:
+		return TCPINC_AB_INTERNAL;
+	}
+}
+
+static struct tcpinc_io io_for(struct conn *c)
+{
+	return (struct tcpinc_io){
+		.net_out = c->a2n.p + c->a2n.off,
+		.net_cap = c->a2n.cap - c->a2n.off,
+		.net_len = c->a2n.len,
+		.app_out = c->n2a.p ? c->n2a.p + c->n2a.off : NULL,
+		.app_cap = c->n2a.p ? c->n2a.cap - c->n2a.off : 0,
+		.app_len = c->n2a.len,
+	};
+}
+
+/* Start the TEP (tcpcrypt) with the negotiation transcript. */
+static int start_crypt(struct conn *c)
+{
+	uint8_t transcript[2 * TCPINC_ENO_OPT_MAX];
+	const struct tcpinc_eno_conn *e = &c->eno;
+	struct tcpinc_session_cfg cfg = { 0 };
+	struct tcpinc_io io;
+	size_t n = 0;
+	int err;
+
+	if (e->local_len > TCPINC_ENO_OPT_MAX || e->peer_len > TCPINC_ENO_OPT_MAX)
+		return -EINVAL;
+	/* Ordered by role, A's option first (RFC 8547 §4.8). */
+	if (e->role == 0) {
+		memcpy(transcript, e->local_opt, e->local_len);
+		memcpy(transcript + e->local_len, e->peer_opt, e->peer_len);
+	} else {
+		memcpy(transcript, e->peer_opt, e->peer_len);
+		memcpy(transcript + e->peer_len, e->local_opt, e->local_len);
+	}
+	n = e->local_len + e->peer_len;
+	cfg.role = e->role;
+	cfg.tep = e->tep;
+	cfg.transcript = transcript;
+	cfg.transcript_len = n;
+	c->sess = tcpinc_session_new(&cfg);
+	if (!c->sess)
+		return -ENOMEM;
+	io = io_for(c);
+	err = tcpinc_session_start(c->sess, &io);
+	if (err)
+		return err;
+	c->a2n.len = io.net_len;
+	return 0;
+}
+
+static void decide_mode(struct conn *c)
+{
+	int err;
+
+	if (buf_alloc(&c->a2n) || buf_alloc(&c->n2a)) {
+		conn_abort(c, TCPINC_AB_INTERNAL);
+		return;
+	}
+	if (c->eno.state == TCPINC_ENO_ENABLED) {
+		c->role = c->eno.role;
+		c->tep = c->eno.tep;
+		c->reason = TCPINC_R_NEGOTIATED;
+		err = buf_alloc(&c->raw);
+		if (!err)
+			err = start_crypt(c);
+		if (err) {
+			tcpincd_log("cannot start tcpcrypt: %s", strerror(-err));
+			conn_abort(c, TCPINC_AB_INTERNAL);
+			return;
+		}
+		c->mode = MODE_CRYPT;
+	} else {
+		c->reason = c->eno.reason;
+		c->mode = MODE_PLAIN;
+	}
+	conn_event(c, false, 0);
+}
+
+void conn_connected(struct conn *c, int err)
+{
+	struct tcpinc_out o;
+	socklen_t len;
+	__u64 cookie;
+
+	if (err) {
+		tcpincd_dbg("connect: %s", strerror(err));
+		conn_abort(c, TCPINC_AB_CONNECT_FAILED);
+		return;
+	}
+	if (!c->outbound) {
+		decide_mode(c);
+		return;
+	}
+	len = sizeof(c->local);
+	getsockname(c->net.fd, (struct sockaddr *)&c->local, &len);
+	/* Let getsockname() in the application show the real local address. */
+	if (bpf_map_lookup_elem(tcpincd.bpf.out_by_cookie, &c->app_cookie, &o) == 0) {
+		tcpincd_ep_from_sa(&o.local, &c->local);
+		bpf_map_update_elem(tcpincd.bpf.out_by_cookie, &c->app_cookie,
+				    &o, BPF_EXIST);
+	}
+	len = sizeof(cookie);
+	if (getsockopt(c->net.fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) ||
+	    bpf_map_lookup_elem(tcpincd.bpf.eno_conns, &cookie, &c->eno)) {
+		/* The ENO program did not see this socket: plain. */
+		tcpincd_count(TCPINC_C_BPF_ERRORS, 1);
+		memset(&c->eno, 0, sizeof(c->eno));
+		c->eno.state = TCPINC_ENO_DISABLED;
+	} else {
+		bpf_map_delete_elem(tcpincd.bpf.eno_conns, &cookie);
+	}
+	decide_mode(c);
+}
+
+/* Send pending bytes of b on fd. 0, or -errno on a socket error. */
+static int flush(int fd, struct tcpincd_buf *b, bool *progress)
+{
+	while (b->len) {
+		ssize_t n = send(fd, b->p + b->off, b->len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? 0 : -errno;
+		}
+		buf_consume(b, n);
+		*progress = true;
+	}
+	return 0;
+}
+
+/* recv() into dst; sets *eof on 0. Returns bytes, 0 (EAGAIN/EOF) or -errno. */
+static ssize_t recv_some(int fd, uint8_t *dst, size_t len, bool *eof)
+{
+	ssize_t n;
+
+	do
+		n = recv(fd, dst, len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	if (n == 0)
+		*eof = true;
+	return n;
+}
+
+/* Application -> network. Returns 0 or an abort reason. */
+static unsigned int pump_app_to_net(struct conn *c, bool *progress)
+{
+	struct tcpinc_io io;
+	ssize_t n, r;
+
+	if (c->app_rd_eof || !can_send(c))
+		return 0;
+	if (c->mode == MODE_PLAIN) {
+		buf_compact(&c->a2n);
+		if (!buf_room(&c->a2n))
+			return 0;
+		n = recv_some(c->app.fd, buf_tail(&c->a2n), buf_room(&c->a2n),
+			      &c->app_rd_eof);
+		if (n < 0)
+			return TCPINC_AB_APP_RESET;
+		c->a2n.len += n;
+		c->bytes_out += n;
+		*progress |= n > 0 || c->app_rd_eof;
+		return 0;
+	}
+	/* One full frame must fit, so what we read is always sealed at once. */
+	buf_compact(&c->a2n);
+	if (buf_room(&c->a2n) < TCPINC_FRAME_MAX)
+		return 0;
+	n = recv_some(c->app.fd, scratch, sizeof(scratch), &c->app_rd_eof);
+	if (n < 0)
+		return TCPINC_AB_APP_RESET;
+	if (n == 0 && !c->app_rd_eof)
+		return 0;
+	io = io_for(c);
+	r = tcpinc_session_output(c->sess, scratch, n, c->app_rd_eof, &io);
+	if (r != n)
+		return TCPINC_AB_INTERNAL;
+	c->a2n.len = io.net_len;
+	c->bytes_out += n;
+	c->fin_queued = c->app_rd_eof;
+	*progress = true;
+	return 0;
+}
+
+/* Network -> application (decrypting if needed). 0 or an abort reason. */
+static unsigned int pump_net_to_app(struct conn *c, bool *progress)
+{
+	struct tcpinc_io io;
+	ssize_t n;
+	size_t before;
+
+	if (c->mode == MODE_PLAIN) {
+		if (c->net_rd_eof)
+			return 0;
+		buf_compact(&c->n2a);
+		if (!buf_room(&c->n2a))
+			return 0;
+		n = recv_some(c->net.fd, buf_tail(&c->n2a), buf_room(&c->n2a),
+			      &c->net_rd_eof);
+		if (n < 0)
+			return TCPINC_AB_PEER_RESET;
+		c->n2a.len += n;
+		c->bytes_in += n;
+		*progress |= n > 0 || c->net_rd_eof;
+		return 0;
+	}
+	if (!c->net_rd_eof) {
+		buf_compact(&c->raw);
+		if (buf_room(&c->raw)) {
+			n = recv_some(c->net.fd, buf_tail(&c->raw),
+				      buf_room(&c->raw), &c->net_rd_eof);
+			if (n < 0)
+				return TCPINC_AB_PEER_RESET;
+			c->raw.len += n;
+			*progress |= n > 0 || c->net_rd_eof;
+		}
+	}
+	if (!c->raw.len)
+		return 0;
+	buf_compact(&c->n2a);
+	buf_compact(&c->a2n);
+	io = io_for(c);
+	before = io.app_len;
+	n = tcpinc_session_input(c->sess, c->raw.p + c->raw.off, c->raw.len,
+				 &io);
+	if (n < 0)
+		return session_err_reason((int)n);
+	buf_consume(&c->raw, n);
+	c->a2n.len = io.net_len;
+	c->n2a.len = io.app_len;
+	c->bytes_in += io.app_len - before;
+	if (io.eof)
+		c->peer_finp = true;
+	if (n > 0)
+		*progress = true;
+	if (!c->info_valid && tcpinc_session_ready(c->sess) &&
+	    tcpinc_session_get_info(c->sess, &c->info) == 0) {
+		c->info_valid = true;
+		tcpincd_count(TCPINC_C_HANDSHAKES, 1);
+	}
+	return 0;
+}
+
+/* Send our FINs once a direction is finished and drained. */
+static void propagate_eof(struct conn *c)
+{
+	bool out_done = c->mode == MODE_CRYPT ? c->fin_queued : c->app_rd_eof;
+	bool in_done = c->mode == MODE_CRYPT ? c->peer_finp : c->net_rd_eof;
+
+	if (out_done && !c->a2n.len && !c->net_wr_shut) {
+		shutdown(c->net.fd, SHUT_WR);
+		c->net_wr_shut = true;
+	}
+	if (in_done && !c->n2a.len && !c->app_wr_shut) {
+		shutdown(c->app.fd, SHUT_WR);
+		c->app_wr_shut = true;
+	}
+}
+
+static void update_interest(struct conn *c)
+{
+	uint32_t ae = 0, ne = 0;
+
+	if (!c->app_rd_eof && can_send(c))
+		ae |= EPOLLIN;
+	if (c->n2a.len)
+		ae |= EPOLLOUT;
+	if (!c->net_rd_eof)
+		ne |= EPOLLIN;
+	if (c->a2n.len)
+		ne |= EPOLLOUT;
+	/* Full buffers stop reading their source until drained. */
+	if (c->mode == MODE_PLAIN ? !c->a2n.cap || c->a2n.len == c->a2n.cap :
+				    c->a2n.len > c->a2n.cap - TCPINC_FRAME_MAX)
+		ae &= ~EPOLLIN;
+	if (c->mode == MODE_PLAIN ? c->n2a.len == c->n2a.cap :
+				    c->raw.len == c->raw.cap)
+		ne &= ~EPOLLIN;
+	set_interest(&c->app, &c->app_events, ae);
+	set_interest(&c->net, &c->net_events, ne);
+}
+
+static void conn_pump(struct conn *c)
+{
+	unsigned int reason;
+	bool progress;
+	int err;
+
+	do {
+		progress = false;
+		err = flush(c->net.fd, &c->a2n, &progress);
+		if (err) {
+			conn_abort(c, TCPINC_AB_PEER_RESET);
+			return;
+		}
+		err = flush(c->app.fd, &c->n2a, &progress);
+		if (err) {
+			conn_abort(c, TCPINC_AB_APP_RESET);
+			return;
+		}
+		reason = pump_net_to_app(c, &progress);
+		if (!reason)
+			reason = pump_app_to_net(c, &progress);
+		if (reason) {
+			conn_abort(c, reason);
+			return;
+		}
+		propagate_eof(c);
+	} while (progress);
+
+	/*
+	 * The peer closed its TCP stream without a FINp frame: a truncation,
+	 * never EOF. (With n2a empty, decryption was not waiting for room.)
+	 */
+	if (c->mode == MODE_CRYPT && c->net_rd_eof && !c->peer_finp &&
+	    !c->n2a.len) {
+		conn_abort(c, TCPINC_AB_FIN_WITHOUT_FINP);
+		return;
+	}
+	if (c->app_wr_shut && c->net_wr_shut) {
+		conn_free(c);
+		return;
+	}
+	update_interest(c);
+}
+
+static int sock_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		return errno;
+	return err;
+}
+
+void conn_event(struct conn *c, bool is_app, uint32_t events)
+{
+	int fd = is_app ? c->app.fd : c->net.fd;
+
+	if (c->mode == MODE_PENDING) {
+		/* Only the side being connected is registered. */
+		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			conn_connected(c, sock_error(fd));
+		return;
+	}
+	if ((events & EPOLLERR) && sock_error(fd)) {
+		conn_abort(c, is_app ? TCPINC_AB_APP_RESET : TCPINC_AB_PEER_RESET);
+		return;
+	}
+	conn_pump(c);
+}

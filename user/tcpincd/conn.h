@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * One intercepted connection: the application-facing socket (loopback) and
+ * the network socket, relayed in plain TCP or through a tcpcrypt session.
+ *
+ * Outbound: the application connected to our loopback listener (app_fd);
+ * we connect to the real destination (net_fd), ENO runs in the SYNs.
+ * Inbound: a remote host's SYN was steered to our listener (net_fd, ENO
+ * already done at accept); we connect to the service locally (app_fd).
+ */
+#ifndef TCPINCD_CONN_H
+#define TCPINCD_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "proto/session.h"
+#include "tcpincd/tcpincd.h"
+
+struct tcpincd_buf {
+	uint8_t *p;
+	size_t off; /* start of pending bytes */
+	size_t len; /* pending bytes */
+	size_t cap;
+};
+
+enum conn_mode {
+	MODE_PENDING, /* waiting for a connect() to finish */
+	MODE_PLAIN,
+	MODE_CRYPT,
+};
+
+struct conn {
+	struct conn *next, *prev;
+	struct tcpincd_ev app, net;
+	uint32_t app_events, net_events; /* epoll interest now */
+	bool outbound;
+	uint8_t mode;
+	uint8_t role; /* 0 = A, 1 = B */
+	uint8_t reason; /* enum tcpinc_reason */
+	uint8_t tep;
+	struct tcpinc_eno_conn eno; /* negotiation result and transcript */
+	struct tcpinc_session *sess;
+	struct tcpinc_session_info info;
+	bool info_valid;
+
+	struct tcpincd_buf a2n; /* bytes for the network: plain data or frames */
+	struct tcpincd_buf raw; /* crypt: bytes from the network to decrypt */
+	struct tcpincd_buf n2a; /* bytes for the application */
+
+	bool app_rd_eof, net_rd_eof; /* read() returned 0 */
+	bool app_wr_shut, net_wr_shut; /* we sent our FIN */
+	bool fin_queued; /* crypt: our FINp frame is in a2n */
+	bool peer_finp; /* crypt: the peer's FINp frame arrived */
+
+	uint64_t bytes_in, bytes_out; /* application bytes, each way */
+	struct sockaddr_storage local, remote; /* as the application sees them */
+	uint64_t app_cookie; /* outbound: key of out_by_cookie */
+	struct tcpinc_port_key in_key; /* inbound: key of in_by_port */
+	bool in_key_set;
+};
+
+/* Allocate and link a connection; fds are owned by it from now on. */
+struct conn *conn_new(int app_fd, int net_fd, bool outbound);
+/*
+ * The connect() of the pending side finished (or failed: err != 0).
+ * Decides the mode from the ENO result and starts relaying.
+ */
+void conn_connected(struct conn *c, int err);
+/* Handle an epoll event on one of the connection's sockets. */
+void conn_event(struct conn *c, bool is_app, uint32_t events);
+/* Reset both sockets (RST) and free; counts `reason`. */
+void conn_abort(struct conn *c, unsigned int reason);
+/* Close without reset (daemon shutdown). */
+void conn_free(struct conn *c);
+
+/* One `show` line's fields. */
+const char *conn_state_name(const struct conn *c);
+
+#endif
