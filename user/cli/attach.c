@@ -42,9 +42,15 @@ int open_cgroup_dir(const char *path)
 
 void cgroup_display_path(const char *path, char *buf, size_t cap)
 {
-	char *real = realpath(path, NULL);
+	char *real = realpath(path, NULL), cwd[PATH_MAX], abs[2 * PATH_MAX];
 
-	snprintf(buf, cap, "%s", real ? real : path);
+	/* Relative and missing here (ip netns exec): anchor it to our cwd. */
+	if (!real && path[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		snprintf(abs, sizeof(abs), "%s/%s", cwd, path);
+	else
+		snprintf(abs, sizeof(abs), "%s", real ? real : path);
+	if (tcpinc_cgroup_host_path(abs, buf, cap) < 0)
+		snprintf(buf, cap, "%s", path);
 	free(real);
 }
 

@@ -24,7 +24,8 @@
 #define RMDIR_POLL_MS 20
 #define RMDIR_WAIT_MS 1000
 
-static int make_cgroup(char *path, size_t cap)
+/* path: usable by this process; shown: as the host names it. */
+static int make_cgroup(char *path, char *shown, size_t cap)
 {
 	char root[PATH_MAX];
 
@@ -33,15 +34,17 @@ static int make_cgroup(char *path, size_t cap)
 	if ((size_t)snprintf(path, cap, "%s/tcpinc.run.%d", root,
 			     (int)getpid()) >= cap)
 		return cli_error("%s: path too long", root);
+	if (tcpinc_cgroup_host_path(path, shown, cap) < 0)
+		snprintf(shown, cap, "%s", path);
 	/* Left over from an earlier process with our pid: reuse if empty. */
 	if (mkdir(path, 0755) < 0 &&
 	    (errno != EEXIST || rmdir(path) < 0 || mkdir(path, 0755) < 0))
-		return cli_error("cannot create cgroup %s: %s", path,
+		return cli_error("cannot create cgroup %s: %s", shown,
 				 strerror(errno));
 	return 0;
 }
 
-static void remove_cgroup(const char *path)
+static void remove_cgroup(const char *path, const char *shown)
 {
 	struct timespec ts = { 0, RMDIR_POLL_MS * 1000000L };
 	int waited;
@@ -55,9 +58,9 @@ static void remove_cgroup(const char *path)
 			break;
 	}
 	if (errno == EBUSY)
-		cli_error("processes remain in %s; not removed", path);
+		cli_error("processes remain in %s; not removed", shown);
 	else
-		cli_error("cannot remove cgroup %s: %s", path,
+		cli_error("cannot remove cgroup %s: %s", shown,
 			  strerror(errno));
 }
 
@@ -118,7 +121,7 @@ static int supervise(pid_t pid, const sigset_t *set, int *status)
 int cmd_run(int argc, char **argv)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, oldchld;
-	char path[PATH_MAX];
+	char path[PATH_MAX], shown[PATH_MAX];
 	sigset_t set, oldmask;
 	int first = 1, ret, fd, status = 0;
 	pid_t pid;
@@ -130,15 +133,15 @@ int cmd_run(int argc, char **argv)
 	ret = ensure_daemon(false);
 	if (ret)
 		return ret;
-	if (make_cgroup(path, sizeof(path)))
+	if (make_cgroup(path, shown, sizeof(path)))
 		return 1;
 	fd = tcpinc_cgroup_open(path);
 	if (fd < 0) {
-		cli_error("%s: %s", path, strerror(-fd));
-		remove_cgroup(path);
+		cli_error("%s: %s", shown, strerror(-fd));
+		remove_cgroup(path, shown);
 		return 1;
 	}
-	ret = call("attach", path, fd, false);
+	ret = call("attach", shown, fd, false);
 	if (ret)
 		goto out_rmdir;
 
@@ -173,9 +176,9 @@ out_detach:
 	 * Errors are printed but do not change CMD's status; a daemon that
 	 * went away meanwhile has nothing left to detach.
 	 */
-	call("detach", path, fd, true);
+	call("detach", shown, fd, true);
 out_rmdir:
 	close(fd);
-	remove_cgroup(path);
+	remove_cgroup(path, shown);
 	return ret;
 }

@@ -27,4 +27,19 @@ int tcpinc_cgroup_open(const char *path);
 /* Move process pid into the cgroup open as dirfd. 0 or -errno. */
 int tcpinc_cgroup_enter(int dirfd, int pid);
 
+/*
+ * Additions (tcpinc CLI author).
+ *
+ * When /proc/1/root is closed to us (no CAP_SYS_PTRACE over pid 1), the two
+ * functions above fall back to a private, detached cgroup2 mount kept open
+ * for the life of the process: tcpinc_cgroup2_root then returns
+ * "/proc/self/fd/N", a path valid in this process only.
+ *
+ * tcpinc_cgroup_host_path: the name of a cgroup path returned or accepted
+ * above as pid 1's mount namespace spells it, for display and for the
+ * daemon's path word ("/proc/self/fd/N/x" -> "/sys/fs/cgroup/x",
+ * "/proc/1/root/sys/..." -> "/sys/..."). 0 or -ENAMETOOLONG.
+ */
+int tcpinc_cgroup_host_path(const char *path, char *buf, size_t cap);
+
 #endif /* TCPINC_COMMON_CGROUP_H */
