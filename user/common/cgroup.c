@@ -203,7 +203,8 @@ int tcpinc_cgroup2_root(char *buf, size_t cap)
 	}
 	if (err != -ENOENT)
 		return err;
-	return pid1_root(buf, cap, &mi) ? -ENOENT : 0;
+	err = pid1_root(buf, cap, &mi);
+	return err && err != -ENAMETOOLONG ? -ENOENT : err;
 }
 
 /* The absolute form of path, for looking it up in pid 1's namespace. */
