@@ -31,24 +31,24 @@ extern "C" {
 #define TCPINC_SOCKOPT_BASE 0x4500
 
 /* TCP-ENO, per connection (draft Table 1). */
-#define TCP_ENO_ENABLED (TCPINC_SOCKOPT_BASE + 0) /* RW int -1/0/1 */
-#define TCP_ENO_SESSID (TCPINC_SOCKOPT_BASE + 1) /* R bytes */
-#define TCP_ENO_NEGTEP (TCPINC_SOCKOPT_BASE + 2) /* R int, TEP | v<<7 */
-#define TCP_ENO_TEPS (TCPINC_SOCKOPT_BASE + 3) /* RW bytes */
-#define TCP_ENO_SELF_GOPT (TCPINC_SOCKOPT_BASE + 4) /* RW int 0-31 */
-#define TCP_ENO_PEER_GOPT (TCPINC_SOCKOPT_BASE + 5) /* R int 0-31 */
-#define TCP_ENO_AA_MANDATORY (TCPINC_SOCKOPT_BASE + 6) /* RW int 0/1 */
+#define TCP_ENO_ENABLED	      (TCPINC_SOCKOPT_BASE + 0) /* RW int -1/0/1 */
+#define TCP_ENO_SESSID	      (TCPINC_SOCKOPT_BASE + 1) /* R bytes */
+#define TCP_ENO_NEGTEP	      (TCPINC_SOCKOPT_BASE + 2) /* R int, TEP | v<<7 */
+#define TCP_ENO_TEPS	      (TCPINC_SOCKOPT_BASE + 3) /* RW bytes */
+#define TCP_ENO_SELF_GOPT     (TCPINC_SOCKOPT_BASE + 4) /* RW int 0-31 */
+#define TCP_ENO_PEER_GOPT     (TCPINC_SOCKOPT_BASE + 5) /* R int 0-31 */
+#define TCP_ENO_AA_MANDATORY  (TCPINC_SOCKOPT_BASE + 6) /* RW int 0/1 */
 #define TCP_ENO_TEP_MANDATORY (TCPINC_SOCKOPT_BASE + 7) /* RW int 0/1 */
-#define TCP_ENO_ROLE (TCPINC_SOCKOPT_BASE + 8) /* R int 0 = A, 1 = B */
-#define TCP_ENO_SELF_NAME (TCPINC_SOCKOPT_BASE + 9) /* R role | sessid */
-#define TCP_ENO_PEER_NAME (TCPINC_SOCKOPT_BASE + 10) /* R !role | sessid */
-#define TCP_ENO_TRANSCRIPT (TCPINC_SOCKOPT_BASE + 11) /* R bytes */
+#define TCP_ENO_ROLE	      (TCPINC_SOCKOPT_BASE + 8) /* R int 0 = A, 1 = B */
+#define TCP_ENO_SELF_NAME     (TCPINC_SOCKOPT_BASE + 9) /* R role | sessid */
+#define TCP_ENO_PEER_NAME     (TCPINC_SOCKOPT_BASE + 10) /* R !role | sessid */
+#define TCP_ENO_TRANSCRIPT    (TCPINC_SOCKOPT_BASE + 11) /* R bytes */
 
 /* tcpcrypt, per connection (draft Table 4). */
-#define TCP_CRYPT_CONF (TCPINC_SOCKOPT_BASE + 16) /* R int, AEAD in use */
+#define TCP_CRYPT_CONF	      (TCPINC_SOCKOPT_BASE + 16) /* R int, AEAD in use */
 #define TCP_CRYPT_CACHE_FLUSH (TCPINC_SOCKOPT_BASE + 17) /* W int 1 */
-#define TCP_CRYPT_ACONF (TCPINC_SOCKOPT_BASE + 18) /* RW bytes */
-#define TCP_CRYPT_BCONF (TCPINC_SOCKOPT_BASE + 19) /* RW bytes */
+#define TCP_CRYPT_ACONF	      (TCPINC_SOCKOPT_BASE + 18) /* RW bytes */
+#define TCP_CRYPT_BCONF	      (TCPINC_SOCKOPT_BASE + 19) /* RW bytes */
 
 /* Roles (TCP_ENO_ROLE). */
 #define TCP_ENO_ROLE_A 0

@@ -18,7 +18,7 @@ static int pair(int sv[2])
 static void test_round_trip_with_fd(void)
 {
 	char buf[TCPINC_CTL_BUF_SIZE], line[TCPINC_CTL_BUF_SIZE], *argv[8];
-	char *req[] = { "attach", "/sys/fs/cgroup/web" };
+	char *req[] = {"attach", "/sys/fs/cgroup/web"};
 	struct stat a, b;
 	int sv[2], dir, got = -1, argc;
 
@@ -55,14 +55,14 @@ static void test_round_trip_with_fd(void)
 
 static void test_no_fd(void)
 {
-	char buf[TCPINC_CTL_BUF_SIZE], *argv[4], *req[] = { "ping" };
+	char buf[TCPINC_CTL_BUF_SIZE], *argv[4], *req[] = {"ping"};
 	int sv[2], got = 99;
 
 	CHECK_EQ(pair(sv), 0);
 	CHECK_EQ(tcpinc_ctl_request(sv[0], 1, req, -1), 0);
-	CHECK_EQ(tcpinc_ctl_read_request(sv[1], buf, sizeof(buf), argv, 4,
-					 &got),
-		 1);
+	CHECK_EQ(
+		tcpinc_ctl_read_request(sv[1], buf, sizeof(buf), argv, 4, &got),
+		1);
 	CHECK(!strcmp(argv[0], "ping"));
 	CHECK_EQ(got, -1);
 	close(sv[0]);
@@ -72,16 +72,16 @@ static void test_no_fd(void)
 static void test_empty_fields(void)
 {
 	char buf[TCPINC_CTL_BUF_SIZE], line[TCPINC_CTL_BUF_SIZE], *argv[8];
-	char *req[] = { "x", "", "y", "" };
+	char *req[] = {"x", "", "y", ""};
 	const char *conn = "conn\t10.0.0.1:1\t10.0.0.2:2\tA\tplain\tsyn_no_eno"
 			   "\t\t\t\t0\t0";
 	int sv[2], got;
 
 	CHECK_EQ(pair(sv), 0);
 	CHECK_EQ(tcpinc_ctl_request(sv[0], 4, req, -1), 0);
-	CHECK_EQ(tcpinc_ctl_read_request(sv[1], buf, sizeof(buf), argv, 8,
-					 &got),
-		 4);
+	CHECK_EQ(
+		tcpinc_ctl_read_request(sv[1], buf, sizeof(buf), argv, 8, &got),
+		4);
 	CHECK(!strcmp(argv[0], "x") && !strcmp(argv[1], "") &&
 	      !strcmp(argv[2], "y") && !strcmp(argv[3], ""));
 	/* Empty fields inside a line survive verbatim. */
@@ -92,7 +92,7 @@ static void test_empty_fields(void)
 	/* An empty line would read as end of response: refused. */
 	CHECK_EQ(tcpinc_ctl_send_line(sv[1], "%s", ""), -EINVAL);
 	/* So is an empty request (one empty word). */
-	CHECK_EQ(tcpinc_ctl_request(sv[0], 1, (char *[]){ "" }, -1), -EINVAL);
+	CHECK_EQ(tcpinc_ctl_request(sv[0], 1, (char *[]){""}, -1), -EINVAL);
 	CHECK_EQ(tcpinc_ctl_request(sv[0], 0, req, -1), -EINVAL);
 	close(sv[0]);
 	close(sv[1]);
@@ -101,7 +101,7 @@ static void test_empty_fields(void)
 static void test_oversized(void)
 {
 	char buf[TCPINC_CTL_BUF_SIZE], line[TCPINC_CTL_BUF_SIZE], *argv[4];
-	char *big = malloc(TCPINC_CTL_MSG_MAX + 2), *req[] = { "ping", NULL };
+	char *big = malloc(TCPINC_CTL_MSG_MAX + 2), *req[] = {"ping", NULL};
 	int sv[2], got = 99;
 
 	CHECK(big != NULL);
@@ -117,23 +117,23 @@ static void test_oversized(void)
 	/* ...and exactly TCPINC_CTL_MSG_MAX bytes is still fine. */
 	req[1] = big + 6;
 	CHECK_EQ(tcpinc_ctl_request(sv[0], 2, req, -1), 0);
-	CHECK_EQ(tcpinc_ctl_read_request(sv[1], buf, sizeof(buf), argv, 4,
-					 &got),
-		 2);
+	CHECK_EQ(
+		tcpinc_ctl_read_request(sv[1], buf, sizeof(buf), argv, 4, &got),
+		2);
 	CHECK_EQ(strlen(argv[1]), (size_t)TCPINC_CTL_MSG_MAX - 5);
 
 	/* The server rejects one sent raw, and the next request still parses. */
 	CHECK_EQ(send(sv[0], big, TCPINC_CTL_MSG_MAX + 1, 0),
 		 TCPINC_CTL_MSG_MAX + 1);
-	CHECK_EQ(tcpinc_ctl_read_request(sv[1], buf, sizeof(buf), argv, 4,
-					 &got),
-		 -EMSGSIZE);
+	CHECK_EQ(
+		tcpinc_ctl_read_request(sv[1], buf, sizeof(buf), argv, 4, &got),
+		-EMSGSIZE);
 	CHECK_EQ(got, -1);
 	req[1] = "again";
 	CHECK_EQ(tcpinc_ctl_request(sv[0], 2, req, -1), 0);
-	CHECK_EQ(tcpinc_ctl_read_request(sv[1], buf, sizeof(buf), argv, 4,
-					 &got),
-		 2);
+	CHECK_EQ(
+		tcpinc_ctl_read_request(sv[1], buf, sizeof(buf), argv, 4, &got),
+		2);
 	CHECK(!strcmp(argv[1], "again"));
 
 	/* Lines: too long to send, too long for the reader's buffer. */
@@ -157,9 +157,9 @@ static void test_too_many_words(void)
 	CHECK_EQ(tcpinc_ctl_request(sv[0], TCPINC_CTL_MAX_ARGS + 1, req, -1),
 		 -EINVAL);
 	CHECK_EQ(tcpinc_ctl_request(sv[0], 3, req, -1), 0);
-	CHECK_EQ(tcpinc_ctl_read_request(sv[1], buf, sizeof(buf), argv, 2,
-					 &got),
-		 -E2BIG);
+	CHECK_EQ(
+		tcpinc_ctl_read_request(sv[1], buf, sizeof(buf), argv, 2, &got),
+		-E2BIG);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -170,10 +170,10 @@ static void test_two_fds_rejected(void)
 	union {
 		struct cmsghdr hdr;
 		char space[CMSG_SPACE(2 * sizeof(int))];
-	} ctrl = { 0 };
-	struct iovec iov = { data, sizeof(data) - 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int sv[2], fds[2] = { 0, 1 }, got = 99;
+	} ctrl = {0};
+	struct iovec iov = {data, sizeof(data) - 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	int sv[2], fds[2] = {0, 1}, got = 99;
 
 	CHECK_EQ(pair(sv), 0);
 	msg.msg_control = ctrl.space;
@@ -183,9 +183,9 @@ static void test_two_fds_rejected(void)
 	ctrl.hdr.cmsg_len = CMSG_LEN(sizeof(fds));
 	memcpy(CMSG_DATA(&ctrl.hdr), fds, sizeof(fds));
 	CHECK_EQ(sendmsg(sv[0], &msg, 0), (ssize_t)iov.iov_len);
-	CHECK_EQ(tcpinc_ctl_read_request(sv[1], buf, sizeof(buf), argv, 4,
-					 &got),
-		 -EBADMSG);
+	CHECK_EQ(
+		tcpinc_ctl_read_request(sv[1], buf, sizeof(buf), argv, 4, &got),
+		-EBADMSG);
 	CHECK_EQ(got, -1);
 	close(sv[0]);
 	close(sv[1]);
@@ -194,7 +194,7 @@ static void test_two_fds_rejected(void)
 /* The real abstract socket, unless a daemon of this netns holds it. */
 static void test_listen_connect(void)
 {
-	char buf[TCPINC_CTL_BUF_SIZE], *argv[4], *req[] = { "ping" };
+	char buf[TCPINC_CTL_BUF_SIZE], *argv[4], *req[] = {"ping"};
 	int l, c, s, got;
 
 	l = tcpinc_ctl_listen();

@@ -57,7 +57,7 @@ void cgroup_display_path(const char *path, char *buf, size_t cap)
 static int attach_detach(const char *verb, int argc, char **argv)
 {
 	char shown[PATH_MAX];
-	char *req[] = { (char *)verb, shown };
+	char *req[] = {(char *)verb, shown};
 	int fd, ret;
 
 	if (argc < 2)

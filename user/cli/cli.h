@@ -10,8 +10,7 @@
 
 /* main.c: messages; both print "tcpinc: ..." on stderr. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int cli_usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_usage(FILE *f);
 
 /* daemon.c: talking to tcpincd over the control socket. */

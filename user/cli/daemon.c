@@ -78,7 +78,8 @@ static int exchange(int sock, int argc, char *const argv[], int fd,
 	if (n < 0)
 		return recv_error(n);
 	if (n == 0)
-		return cli_error("tcpincd closed the connection without a reply");
+		return cli_error(
+			"tcpincd closed the connection without a reply");
 	if (!strncmp(line, "error\t", 6) || !strcmp(line, "error")) {
 		sanitize(line);
 		return cli_error("%s", line[5] ? line + 6 : "tcpincd failed");
@@ -114,7 +115,7 @@ int daemon_call(int argc, char *const argv[], int fd, daemon_line_fn fn,
 /* Quietly: `up` and `run` only want to know whether to start one. */
 bool daemon_running(void)
 {
-	char *argv[] = { "ping" };
+	char *argv[] = {"ping"};
 	char line[TCPINC_CTL_BUF_SIZE];
 	bool ok;
 	int sock;

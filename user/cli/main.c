@@ -16,10 +16,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "show", cmd_show },	  { "stats", cmd_stats },
-	{ "up", cmd_up },	  { "down", cmd_down },
-	{ "attach", cmd_attach }, { "detach", cmd_detach },
-	{ "run", cmd_run },
+	{"show", cmd_show}, {"stats", cmd_stats},   {"up", cmd_up},
+	{"down", cmd_down}, {"attach", cmd_attach}, {"detach", cmd_detach},
+	{"run", cmd_run},
 };
 
 void cli_usage(FILE *f)
@@ -31,9 +30,9 @@ void cli_usage(FILE *f)
 	      "Commands:\n"
 	      "  show [-j]              list connections (the default)\n"
 	      "  stats [-j]             print the counters\n"
-	      "  up [-v]                start tcpincd in this network namespace\n"
-	      "  down                   stop tcpincd in this network namespace\n"
-	      "  attach CGROUP_DIR      encrypt connections of a cgroup v2 directory\n"
+	      "  up [-v]                start tcpincd\n"
+	      "  down                   stop tcpincd\n"
+	      "  attach CGROUP_DIR      encrypt the connections of a cgroup\n"
 	      "  detach CGROUP_DIR      stop encrypting them\n"
 	      "  run [--] CMD [ARGS...] run CMD in a fresh attached cgroup\n"
 	      "  help                   show this help\n"
@@ -104,5 +103,5 @@ int main(int argc, char **argv)
 	/* Commands see argv[0] = their own name. */
 	if (argc > 1)
 		return finish(cmd->fn(argc - 1, argv + 1));
-	return finish(cmd->fn(1, (char *[]){ (char *)name, NULL }));
+	return finish(cmd->fn(1, (char *[]){(char *)name, NULL}));
 }

@@ -46,7 +46,7 @@ static int make_cgroup(char *path, char *shown, size_t cap)
 
 static void remove_cgroup(const char *path, const char *shown)
 {
-	struct timespec ts = { 0, RMDIR_POLL_MS * 1000000L };
+	struct timespec ts = {0, RMDIR_POLL_MS * 1000000L};
 	int waited;
 
 	for (waited = 0;; waited += RMDIR_POLL_MS) {
@@ -66,7 +66,7 @@ static void remove_cgroup(const char *path, const char *shown)
 
 static int call(const char *verb, const char *path, int fd, bool quiet_down)
 {
-	char *req[] = { (char *)verb, (char *)path };
+	char *req[] = {(char *)verb, (char *)path};
 	int ret = daemon_call(2, req, fd, NULL, NULL);
 
 	if (ret == DAEMON_DOWN)
@@ -120,7 +120,7 @@ static int supervise(pid_t pid, const sigset_t *set, int *status)
 
 int cmd_run(int argc, char **argv)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL }, oldchld;
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, oldchld;
 	char path[PATH_MAX], shown[PATH_MAX];
 	sigset_t set, oldmask;
 	int first = 1, ret, fd, status = 0;
@@ -169,8 +169,8 @@ int cmd_run(int argc, char **argv)
 		child(fd, argv + first, &oldmask, &oldchld);
 	ret = supervise(pid, &set, &status);
 	if (!ret)
-		ret = WIFSIGNALED(status) ? 128 + WTERMSIG(status) :
-					    WEXITSTATUS(status);
+		ret = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+					  : WEXITSTATUS(status);
 out_detach:
 	/*
 	 * Errors are printed but do not change CMD's status; a daemon that

@@ -10,8 +10,19 @@
 #include "cli/cli.h"
 
 /* Fields of a "conn" line after the tag, in ctl.h's order. */
-enum { F_LOCAL, F_REMOTE, F_ROLE, F_STATE, F_REASON, F_TEP, F_AEAD, F_SESSID,
-       F_IN, F_OUT, NF };
+enum {
+	F_LOCAL,
+	F_REMOTE,
+	F_ROLE,
+	F_STATE,
+	F_REASON,
+	F_TEP,
+	F_AEAD,
+	F_SESSID,
+	F_IN,
+	F_OUT,
+	NF
+};
 
 static const char *const json_key[NF] = {
 	"local", "remote", "role",	 "state",    "reason",
@@ -177,7 +188,7 @@ static int print_cgroup(char *line, void *ctx)
 
 static int show_human(struct conns *c)
 {
-	char *ping[] = { "ping" }, *cgroups[] = { "cgroups" };
+	char *ping[] = {"ping"}, *cgroups[] = {"cgroups"};
 	int ret, ncg = 0;
 
 	ret = daemon_call(1, ping, -1, print_ping, NULL);
@@ -198,8 +209,8 @@ static int show_human(struct conns *c)
 
 int cmd_show(int argc, char **argv)
 {
-	struct conns c = { 0 };
-	char *req[] = { "show" };
+	struct conns c = {0};
+	char *req[] = {"show"};
 	bool json;
 	size_t i;
 	int ret;

@@ -93,8 +93,8 @@ int parse_json_flag(int argc, char **argv, bool *json)
 
 int cmd_stats(int argc, char **argv)
 {
-	struct counters c = { 0 };
-	char *req[] = { "stats" };
+	struct counters c = {0};
+	char *req[] = {"stats"};
 	bool json;
 	size_t i;
 	int ret;

@@ -109,7 +109,7 @@ int cmd_up(int argc, char **argv)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -117,7 +117,7 @@ static void sleep_ms(long ms)
 
 int cmd_down(int argc, char **argv)
 {
-	char *req[] = { "down" };
+	char *req[] = {"down"};
 	int ret, sock, waited;
 
 	if (argc > 1)

@@ -27,7 +27,7 @@
 #include "common/cgroup.h"
 
 #define PID1_ROOT "/proc/1/root"
-#define SELF_FD "/proc/self/fd/"
+#define SELF_FD	  "/proc/self/fd/"
 
 struct mount_info {
 	char point[PATH_MAX];
@@ -43,8 +43,8 @@ static void unescape(char *s)
 	char *out = s;
 
 	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
 			*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
 					(s[3] - '0'));
 			s += 4;
@@ -81,8 +81,8 @@ static int find_cgroup2(const char *mountinfo, struct mount_info *mi)
 			continue;
 		opts = strtok_r(NULL, " \n", &save);
 		*sep = '\0';
-		if (!strtok_r(line, " ", &save) || !strtok_r(NULL, " ", &save) ||
-		    !strtok_r(NULL, " ", &save))
+		if (!strtok_r(line, " ", &save) ||
+		    !strtok_r(NULL, " ", &save) || !strtok_r(NULL, " ", &save))
 			continue;
 		root = strtok_r(NULL, " ", &save);
 		point = strtok_r(NULL, " ", &save);
@@ -314,11 +314,10 @@ int tcpinc_cgroup_host_path(const char *path, char *buf, size_t cap)
 	if (private_fd >= 0 && !strncmp(path, prefix, n) &&
 	    (!path[n] || path[n] == '/') &&
 	    !find_cgroup2("/proc/1/mountinfo", &mi)) {
-		if ((size_t)snprintf(buf, cap, "%s%s",
-				     strcmp(mi.point, "/") || !path[n] ?
-					     mi.point :
-					     "",
-				     path + n) >= cap)
+		if ((size_t)snprintf(
+			    buf, cap, "%s%s",
+			    strcmp(mi.point, "/") || !path[n] ? mi.point : "",
+			    path + n) >= cap)
 			return -ENAMETOOLONG;
 		return 0;
 	}

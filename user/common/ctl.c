@@ -53,7 +53,7 @@ int tcpinc_ctl_listen(void)
 
 int tcpinc_ctl_connect(void)
 {
-	struct timeval tv = { .tv_sec = CTL_CLIENT_TIMEOUT_S };
+	struct timeval tv = {.tv_sec = CTL_CLIENT_TIMEOUT_S};
 	struct sockaddr_un sun;
 	socklen_t len = ctl_addr(&sun);
 	int fd, err;
@@ -77,7 +77,7 @@ int tcpinc_ctl_connect(void)
 
 int tcpinc_ctl_accept(int listen_sock)
 {
-	struct timeval tv = { .tv_sec = CTL_SERVER_TIMEOUT_S };
+	struct timeval tv = {.tv_sec = CTL_SERVER_TIMEOUT_S};
 	int fd, err;
 
 	do {
@@ -102,7 +102,7 @@ int tcpinc_ctl_request(int sock, int argc, char *const argv[], int pass_fd)
 		char space[CMSG_SPACE(sizeof(int))];
 	} ctrl;
 	struct iovec iov;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 	size_t len = 0, n;
 	int i;
 
@@ -138,8 +138,8 @@ int tcpinc_ctl_request(int sock, int argc, char *const argv[], int pass_fd)
 
 ssize_t tcpinc_ctl_recv_line(int sock, char *buf, size_t cap)
 {
-	struct iovec iov = { .iov_base = buf, .iov_len = cap ? cap - 1 : 0 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov = {.iov_base = buf, .iov_len = cap ? cap - 1 : 0};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 	ssize_t n;
 
 	if (cap < 2)
@@ -171,7 +171,8 @@ static int take_fds(struct msghdr *msg, int *count)
 			continue;
 		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (i = 0; i < n; i++) {
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int),
+			       sizeof(int));
 			if (first < 0)
 				first = fd;
 			else
@@ -207,8 +208,8 @@ int tcpinc_ctl_read_request(int sock, char *buf, size_t cap, char **argv,
 		char space[CMSG_SPACE(4 * sizeof(int))];
 	} ctrl;
 	size_t room = cap ? cap - 1 : 0;
-	struct iovec iov = { .iov_base = buf };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov = {.iov_base = buf};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 	int argc, nfds, fd, err;
 	ssize_t n, i;
 

@@ -43,8 +43,8 @@ int tcpinc_get_role(int fd)
 {
 	int v = get_int(fd, TCP_ENO_ROLE);
 
-	return v < 0 || v == TCP_ENO_ROLE_A || v == TCP_ENO_ROLE_B ? v :
-								      -EINVAL;
+	return v < 0 || v == TCP_ENO_ROLE_A || v == TCP_ENO_ROLE_B ? v
+								   : -EINVAL;
 }
 
 int tcpinc_get_negtep(int fd)
