@@ -12,9 +12,10 @@ keeps segments with P as source or destination port.
 
 `eno` prints one JSON object:
   {"tcp":N,"syn":N,"syn_eno":N,"synack":N,"synack_eno":N,
-   "other_eno":N,"eno_options":["SYN 45...", ...]}
+   "other_eno":N,"payload_bytes":N,"eno_options":["SYN 45...", ...]}
 where *_eno count segments carrying at least one option of kind 69 and
-eno_options lists each kind-69 option seen, as hex with kind and length.
+eno_options lists each kind-69 option seen, as hex with kind and length;
+payload_bytes adds up the TCP payload captured (retransmissions included).
 (tcpdump 4.99 itself prints such an option as "unknown-69 0x<data hex>".)
 
 `grep` prints the number of TCP segments whose payload contains STRING; it
@@ -153,11 +154,12 @@ def want(seg, port):
 
 def cmd_eno(path, port):
     res = {"tcp": 0, "syn": 0, "syn_eno": 0, "synack": 0, "synack_eno": 0,
-           "other_eno": 0, "eno_options": []}
+           "other_eno": 0, "payload_bytes": 0, "eno_options": []}
     for seg in tcp_segments(path):
         if not want(seg, port):
             continue
         res["tcp"] += 1
+        res["payload_bytes"] += len(seg["payload"])
         name = flagname(seg["flags"])
         enos = [o for k, o in seg["options"] if k == ENO_KIND]
         for o in enos:
