@@ -511,8 +511,9 @@ ssize_t tcpinc_session_output(struct tcpinc_session *s, const uint8_t *data,
 		/* An empty frame only to carry FINp. */
 		if (!n && !last)
 			break;
+		/* data may be NULL for a bare FINp. */
 		err = send_frame(s, false, last ? TCPINC_FRAME_FL_FIN : 0,
-				 data + done, n, io);
+				 n ? data + done : NULL, n, io);
 		if (err)
 			return die(s, err);
 		done += n;
