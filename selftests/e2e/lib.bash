@@ -23,7 +23,8 @@ TCPINC=${TCPINC:-$E2E_REPO/build/tcpinc}
 TCPINC_LAB=${TCPINC_LAB:-$E2E_REPO/build/tcpinc-lab}
 XFER=$E2E_REPO/selftests/tools/xfer.py
 PCAP=$E2E_REPO/selftests/tools/pcap.py
-CANARY=TCPINC-CANARY-7f3a
+# shellcheck disable=SC2034 # used by the .bats files
+CANARY="TCPINC-CANARY-7f3a"
 IFACE=veth0
 PORT=5001
 # Upper bound for any background command, seconds.
@@ -58,7 +59,6 @@ hosts_setup() {
 
 	[ "$(id -u)" -eq 0 ] || fail "the e2e tests must run as root"
 	T=$BATS_TEST_TMPDIR
-	NET_N=$n
 	NS_A=tci-$BATS_TEST_NUMBER-$$-a
 	NS_B=tci-$BATS_TEST_NUMBER-$$-b
 	ADDR_A=10.77.$n.1
@@ -85,8 +85,7 @@ hosts_setup() {
 	ip -n "$NS_A" addr add "$ADDR6_A/64" dev "$IFACE" nodad
 	ip -n "$NS_B" addr add "$ADDR6_B/64" dev "$IFACE" nodad
 	# The device is up once its peer is: wait for the carrier.
-	local i
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		ip -n "$NS_A" link show "$IFACE" | grep -q 'state UP' &&
 			ip -n "$NS_B" link show "$IFACE" | grep -q 'state UP' && break
 		sleep 0.1
@@ -370,13 +369,13 @@ _ns_exists() { ip netns list | awk '{ print $1 }' | grep -qx -- "$1"; }
 
 # Kill every process in a namespace: TERM, then KILL; bounded.
 _ns_kill_all() {
-	local ns=$1 sig pids i
+	local ns=$1 sig pids
 	for sig in TERM KILL; do
 		pids=$(ip netns pids "$ns" 2>/dev/null) || return 0
 		[ -n "$pids" ] || return 0
 		# shellcheck disable=SC2086
 		kill -"$sig" $pids 2>/dev/null || true
-		for i in $(seq 30); do
+		for _ in $(seq 30); do
 			[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && return 0
 			sleep 0.1
 		done
@@ -386,12 +385,12 @@ _ns_kill_all() {
 
 # Remove a cgroup directory tree, killing what is still in it.
 _cg_remove() {
-	local cg=$1 d i
+	local cg=$1 d
 	[ -d "$cg" ] || return 0
 	# Deepest first.
 	while read -r d; do
 		[ -f "$d/cgroup.kill" ] && echo 1 >"$d/cgroup.kill" 2>/dev/null
-		for i in $(seq 30); do
+		for _ in $(seq 30); do
 			rmdir "$d" 2>/dev/null && break
 			[ -s "$d/cgroup.procs" ] &&
 				xargs -r kill -KILL <"$d/cgroup.procs" 2>/dev/null
