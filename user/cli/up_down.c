@@ -118,7 +118,7 @@ static void sleep_ms(long ms)
 int cmd_down(int argc, char **argv)
 {
 	char *req[] = {"down"};
-	int ret, sock, waited;
+	int ret, bound, waited;
 
 	if (argc > 1)
 		return cli_usage_error("down: unexpected argument '%s'",
@@ -130,11 +130,12 @@ int cmd_down(int argc, char **argv)
 		return ret;
 	/* The daemon answers before it tears down; gone = name unbound. */
 	for (waited = 0; waited <= DOWN_WAIT_MS; waited += DOWN_POLL_MS) {
-		sock = tcpinc_ctl_connect();
-		if (sock == -ECONNREFUSED)
+		bound = tcpinc_ctl_bound();
+		if (bound == 0)
 			return 0;
-		if (sock >= 0)
-			close(sock);
+		if (bound < 0)
+			return cli_error("control socket: %s",
+					 strerror(-bound));
 		sleep_ms(DOWN_POLL_MS);
 	}
 	return cli_error("tcpincd still answers %d s after 'down'",

@@ -61,18 +61,40 @@ int tcpinc_ctl_connect(void)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sun, len) < 0) {
-		err = errno == ENOENT ? -ECONNREFUSED : -errno;
-		close(fd);
-		return err;
-	}
+	/* Before connect: it blocks on a daemon whose backlog is full. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
 		err = -errno;
 		close(fd);
 		return err;
 	}
+	if (connect(fd, (struct sockaddr *)&sun, len) < 0) {
+		err = errno == ENOENT	? -ECONNREFUSED
+		      : errno == EAGAIN ? -ETIMEDOUT
+					: -errno;
+		close(fd);
+		return err;
+	}
 	return fd;
+}
+
+int tcpinc_ctl_bound(void)
+{
+	struct sockaddr_un sun;
+	socklen_t len = ctl_addr(&sun);
+	int fd, ret;
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	ret = connect(fd, (struct sockaddr *)&sun, len) < 0 ? -errno : 1;
+	close(fd);
+	/* A full backlog (EAGAIN) still means someone holds the name. */
+	if (ret == -EAGAIN)
+		return 1;
+	if (ret == -ECONNREFUSED || ret == -ENOENT)
+		return 0;
+	return ret;
 }
 
 int tcpinc_ctl_accept(int listen_sock)

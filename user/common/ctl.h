@@ -78,4 +78,10 @@ int tcpinc_ctl_send_line(int sock, const char *fmt, ...)
  */
 int tcpinc_ctl_accept(int listen_sock);
 
+/*
+ * Client: whether a daemon holds the control socket name of this netns,
+ * without blocking or waiting for it to answer: 1, 0, or -errno.
+ */
+int tcpinc_ctl_bound(void);
+
 #endif /* TCPINC_COMMON_CTL_H */
