@@ -68,8 +68,8 @@ int tcpinc_ctl_send_line(int sock, const char *fmt, ...)
  * with -EPERM when the peer's uid is neither 0 nor the server's euid (any
  * process of the netns can reach the abstract socket), -ECONNRESET when the
  * client closed without a request (as `tcpinc down` probes do: ignore
- * them), -E2BIG beyond max_args words, -EBADMSG
- * for more than one fd. Client sockets time out after 10 s (-ETIMEDOUT).
+ * them), -E2BIG beyond max_args words, -EBADMSG for more than one fd.
+ * Client sockets time out after 10 s (-ETIMEDOUT).
  */
 #define TCPINC_CTL_BUF_SIZE (TCPINC_CTL_MSG_MAX + 1)
 
