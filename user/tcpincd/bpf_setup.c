@@ -49,7 +49,7 @@ static int netns_is_initial(void)
 
 int tcpincd_pin_dir(char *buf, size_t cap)
 {
-	ino_t ino;
+	ino_t ino = 0;
 	int err, n;
 
 	err = netns_is_initial();
@@ -69,7 +69,7 @@ int tcpincd_pin_dir(char *buf, size_t cap)
 
 static int daemon_cg_path(const char *root, char *buf, size_t cap)
 {
-	ino_t ino;
+	ino_t ino = 0;
 	int err, n;
 
 	err = netns_ino(&ino);
