@@ -120,21 +120,37 @@ int tcpinc_connect6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
-/* Write an endpoint back into a sock_addr context of family `family`. */
-static __always_inline void put_ep(struct bpf_sock_addr *ctx, int family,
-				   const struct tcpinc_endpoint *ep)
+/*
+ * Write an endpoint back into a sock_addr context. One non-inlined function
+ * per family: inlined, clang merges the two families' stores into a
+ * computed ctx offset, which the verifier rejects.
+ */
+static __noinline void put_ep4(struct bpf_sock_addr *ctx,
+			       const struct tcpinc_endpoint *ep)
+{
+	ctx->user_ip4 = ((const __u32 *)ep->addr)[3];
+	ctx->user_port = bpf_htons(ep->port);
+}
+
+static __noinline void put_ep6(struct bpf_sock_addr *ctx,
+			       const struct tcpinc_endpoint *ep)
 {
 	const __u32 *a = (const __u32 *)ep->addr;
 
-	if (family == AF_INET) {
-		ctx->user_ip4 = a[3];
-	} else {
-		ctx->user_ip6[0] = a[0];
-		ctx->user_ip6[1] = a[1];
-		ctx->user_ip6[2] = a[2];
-		ctx->user_ip6[3] = a[3];
-	}
+	ctx->user_ip6[0] = a[0];
+	ctx->user_ip6[1] = a[1];
+	ctx->user_ip6[2] = a[2];
+	ctx->user_ip6[3] = a[3];
 	ctx->user_port = bpf_htons(ep->port);
+}
+
+static __always_inline void put_ep(struct bpf_sock_addr *ctx, int family,
+				   const struct tcpinc_endpoint *ep)
+{
+	if (family == AF_INET)
+		put_ep4(ctx, ep);
+	else
+		put_ep6(ctx, ep);
 }
 
 /*

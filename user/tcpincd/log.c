@@ -28,7 +28,7 @@ static size_t libbpf_len;
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	char line[1024];
+	static char line[65536]; /* a whole verifier log comes as one message */
 	int n;
 
 	if (level == LIBBPF_DEBUG && !tcpincd_verbose)
