@@ -25,6 +25,26 @@ void tcpincd_log(const char *fmt, ...)
 static char libbpf_ring[8192];
 static size_t libbpf_len;
 
+/* Keep the newest bytes; the ring always stays NUL-terminated. */
+static void append_ring(const char *p, size_t n)
+{
+	const size_t cap = sizeof(libbpf_ring) - 1;
+
+	if (n >= cap) {
+		p += n - cap;
+		n = cap;
+	}
+	if (libbpf_len + n > cap) {
+		size_t drop = libbpf_len + n - cap;
+
+		memmove(libbpf_ring, libbpf_ring + drop, libbpf_len - drop);
+		libbpf_len -= drop;
+	}
+	memcpy(libbpf_ring + libbpf_len, p, n);
+	libbpf_len += n;
+	libbpf_ring[libbpf_len] = '\0';
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
@@ -40,17 +60,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 		n = sizeof(line) - 1;
 	if (tcpincd_verbose)
 		fputs(line, stderr);
-	if (libbpf_len + n >= sizeof(libbpf_ring)) {
-		size_t drop = libbpf_len + n - sizeof(libbpf_ring) + 1;
-
-		if (drop > libbpf_len)
-			drop = libbpf_len;
-		memmove(libbpf_ring, libbpf_ring + drop, libbpf_len - drop);
-		libbpf_len -= drop;
-	}
-	memcpy(libbpf_ring + libbpf_len, line, n);
-	libbpf_len += n;
-	libbpf_ring[libbpf_len] = '\0';
+	append_ring(line, (size_t)n);
 	return 0;
 }
 
