@@ -124,6 +124,31 @@ struct tcpinc_endpoint {
 	__u16 family; /* AF_INET or AF_INET6 */
 };
 
+/* tcpinc_api.state */
+enum tcpinc_api_state {
+	TCPINC_API_NEGOTIATING = 0,
+	TCPINC_API_ENCRYPTED = 1,
+	TCPINC_API_PLAIN = 2,
+};
+
+/*
+ * What bpf/api.bpf.c answers to an application's getsockopt(IPPROTO_TCP,
+ * TCP_ENO_*) (include/tcpinc.h). tcpincd fills it as the connection
+ * progresses; it lives inside the interception records below.
+ */
+struct tcpinc_api_info {
+	__u8 state; /* enum tcpinc_api_state */
+	__u8 role; /* 0 = A, 1 = B */
+	__u8 tep; /* negotiated TEP byte as B sent it */
+	__u8 self_gopt;
+	__u8 peer_gopt;
+	__u8 transcript_len;
+	__u16 aead; /* AEAD id in use */
+	__u8 session_id[33];
+	__u8 pad[3];
+	__u8 transcript[2 * TCPINC_ENO_OPT_MAX];
+};
+
 /*
  * Outbound interception. connect4/6 on a service cgroup rewrites the
  * destination to tcpincd's loopback listener and stores the destination the
@@ -137,6 +162,7 @@ struct tcpinc_out {
 	struct tcpinc_endpoint remote; /* what the application connect()ed to */
 	struct tcpinc_endpoint local; /* tcpincd's network-side local address */
 	__u64 app_cookie;
+	struct tcpinc_api_info api; /* kept in out_by_port, until the app closes */
 };
 
 struct tcpinc_port_key {
@@ -153,6 +179,7 @@ struct tcpinc_port_key {
 struct tcpinc_in {
 	struct tcpinc_endpoint remote; /* the real remote host */
 	struct tcpinc_endpoint local; /* the address the remote connected to */
+	struct tcpinc_api_info api;
 };
 
 /* listen_ports value: a service in an attached cgroup listens on this port. */

@@ -52,7 +52,7 @@ static void accept_outbound(int afd, const struct sockaddr_storage *peer)
 		close(afd);
 		return;
 	}
-	bpf_map_delete_elem(tcpincd.bpf.out_by_port, &key);
+	/* The entry stays (until the app closes): it holds the API record. */
 	len = tcpincd_sa_from_ep(&dst, &o.remote);
 	nfd = socket(dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (nfd < 0) {
@@ -69,6 +69,7 @@ static void accept_outbound(int afd, const struct sockaddr_storage *peer)
 		return;
 	}
 	c->app_cookie = o.app_cookie;
+	c->out_key = key;
 	c->remote = dst;
 	err = start_connect(nfd, &dst, len);
 	if (err)

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/cgroup.h"
+#include "api.skel.h"
 #include "eno.skel.h"
 #include "service.skel.h"
 #include "steer.skel.h"
@@ -124,7 +125,8 @@ static int ensure_bpffs(void)
 
 static int pin_all(struct tcpincd_bpf *b)
 {
-	struct bpf_object *objs[] = { b->svc->obj, b->steer->obj, b->eno->obj };
+	struct bpf_object *objs[] = { b->svc->obj, b->steer->obj, b->eno->obj,
+				      b->api->obj };
 	struct bpf_program *p;
 	struct bpf_map *m;
 	char path[PATH_MAX + 64];
@@ -249,7 +251,8 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->svc = tcpinc_service__open();
 	b->steer = tcpinc_steer__open();
 	b->eno = tcpinc_eno__open();
-	if (!b->svc || !b->steer || !b->eno) {
+	b->api = tcpinc_api__open();
+	if (!b->svc || !b->steer || !b->eno || !b->api) {
 		e = -errno;
 		fail(err, errlen, "open BPF objects", e);
 		goto out;
@@ -273,6 +276,8 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	e = share_maps(b->svc->obj, b->steer->obj);
 	if (!e)
 		e = share_maps(b->svc->obj, b->eno->obj);
+	if (!e)
+		e = share_maps(b->svc->obj, b->api->obj);
 	if (e) {
 		fail(err, errlen, "share maps", e);
 		goto out;
@@ -285,6 +290,11 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	e = tcpinc_eno__load(b->eno);
 	if (e) {
 		fail(err, errlen, "load eno.bpf.o (verifier)", e);
+		goto out;
+	}
+	e = tcpinc_api__load(b->api);
+	if (e) {
+		fail(err, errlen, "load api.bpf.o (verifier)", e);
 		goto out;
 	}
 
@@ -355,6 +365,8 @@ void tcpincd_bpf_unload(struct tcpincd_bpf *b)
 	if (b->pin_dir[0])
 		unpin_dir(b->pin_dir);
 	b->pin_dir[0] = '\0';
+	tcpinc_api__destroy(b->api);
+	b->api = NULL;
 	tcpinc_eno__destroy(b->eno);
 	tcpinc_steer__destroy(b->steer);
 	tcpinc_service__destroy(b->svc);
@@ -385,13 +397,27 @@ static struct tcpincd_attachment *find_att(struct tcpincd_bpf *b, ino_t ino)
 	return NULL;
 }
 
+static int attach_one(struct tcpincd_attachment *a, struct bpf_program *p,
+		      int cgfd)
+{
+	struct bpf_link *l;
+
+	if (a->nlinks == TCPINCD_SVC_PROGS)
+		return -E2BIG;
+	l = bpf_program__attach_cgroup(p, cgfd);
+	if (!l)
+		return -errno;
+	a->links[a->nlinks++] = l;
+	return 0;
+}
+
 int tcpincd_bpf_attach(struct tcpincd_bpf *b, int cgfd, const char *path,
 		       char *err, size_t errlen)
 {
 	struct tcpincd_attachment *a;
 	struct bpf_program *p;
 	struct stat st;
-	int e;
+	int e, i;
 
 	if (fstat(cgfd, &st))
 		return -errno;
@@ -406,19 +432,18 @@ int tcpincd_bpf_attach(struct tcpincd_bpf *b, int cgfd, const char *path,
 	memset(a, 0, sizeof(*a));
 	a->ino = st.st_ino;
 	snprintf(a->path, sizeof(a->path), "%s", path);
-	bpf_object__for_each_program(p, b->svc->obj) {
-		struct bpf_link *l = bpf_program__attach_cgroup(p, cgfd);
-
-		if (!l || a->nlinks == TCPINCD_SVC_PROGS) {
-			e = l ? -E2BIG : -errno;
-			bpf_link__destroy(l);
-			snprintf(err, errlen, "attach %s to %s: %s",
-				 bpf_program__name(p), path, strerror(-e));
-			while (a->nlinks)
-				bpf_link__destroy(a->links[--a->nlinks]);
-			return e;
+	for (i = 0; i < 2; i++) {
+		bpf_object__for_each_program(p, i ? b->api->obj : b->svc->obj) {
+			e = attach_one(a, p, cgfd);
+			if (e) {
+				snprintf(err, errlen, "attach %s to %s: %s",
+					 bpf_program__name(p), path,
+					 strerror(-e));
+				while (a->nlinks)
+					bpf_link__destroy(a->links[--a->nlinks]);
+				return e;
+			}
 		}
-		a->links[a->nlinks++] = l;
 	}
 	b->natt++;
 	return 0;

@@ -4,6 +4,7 @@
  *   eno.bpf.c     sock_ops on tcpincd's own cgroup (ENO on network sockets)
  *   service.bpf.c connect/getname/sock_ops on each attached service cgroup
  *   steer.bpf.c   sk_lookup on the network namespace
+ *   api.bpf.c     getsockopt on each attached service cgroup (tcpinc.h)
  * All links belong to tcpincd: when it exits, for whatever reason, nothing
  * stays attached and services get plain TCP.
  */
@@ -18,7 +19,7 @@
 #include <tcpinc/shared.h>
 
 #define TCPINCD_MAX_ATTACH 64
-#define TCPINCD_SVC_PROGS 8
+#define TCPINCD_SVC_PROGS 10
 
 struct tcpincd_attachment {
 	ino_t ino; /* cgroup id */
@@ -31,6 +32,7 @@ struct tcpincd_bpf {
 	struct tcpinc_service *svc;
 	struct tcpinc_steer *steer;
 	struct tcpinc_eno *eno;
+	struct tcpinc_api *api;
 	struct bpf_link *eno_link;
 	struct bpf_link *steer_link;
 	char daemon_cg[PATH_MAX]; /* tcpincd's own cgroup, "" if none */

@@ -205,7 +205,7 @@ static struct tcpinc_io io_for(struct conn *c)
 /* Start the TEP (tcpcrypt) with the negotiation transcript. */
 static int start_crypt(struct conn *c)
 {
-	uint8_t transcript[2 * TCPINC_ENO_OPT_MAX];
+	uint8_t *transcript = c->transcript;
 	const struct tcpinc_eno_conn *e = &c->eno;
 	struct tcpinc_session_cfg cfg = { 0 };
 	struct tcpinc_io io;
@@ -238,6 +238,55 @@ static int start_crypt(struct conn *c)
 	return 0;
 }
 
+/*
+ * Publish the connection's state to the getsockopt program (bpf/api.bpf.c)
+ * in the interception record the application's socket is found by.
+ */
+static void publish_api(struct conn *c)
+{
+	const struct tcpinc_eno_conn *e = &c->eno;
+	struct tcpinc_api_info *api;
+	struct tcpinc_out o;
+	struct tcpinc_in in;
+	int map;
+	void *key, *val;
+
+	if (c->outbound) {
+		map = tcpincd.bpf.out_by_port;
+		key = &c->out_key;
+		val = &o;
+		api = &o.api;
+	} else {
+		if (!c->in_key_set)
+			return;
+		map = tcpincd.bpf.in_by_port;
+		key = &c->in_key;
+		val = &in;
+		api = &in.api;
+	}
+	if (bpf_map_lookup_elem(map, key, val))
+		return; /* the application is gone already */
+	memset(api, 0, sizeof(*api));
+	api->role = c->role;
+	api->self_gopt = c->role ? TCPINC_GOPT_B : 0;
+	if (c->mode == MODE_PLAIN) {
+		api->state = TCPINC_API_PLAIN;
+	} else if (c->mode == MODE_CRYPT) {
+		api->tep = c->tep;
+		api->peer_gopt = e->peer_gopt;
+		api->transcript_len = e->local_len + e->peer_len;
+		memcpy(api->transcript, c->transcript, api->transcript_len);
+		if (c->info_valid) {
+			api->state = TCPINC_API_ENCRYPTED;
+			api->aead = c->info.aead;
+			memcpy(api->session_id, c->info.session_id,
+			       sizeof(api->session_id));
+		}
+	}
+	if (bpf_map_update_elem(map, key, val, BPF_EXIST))
+		tcpincd_count(TCPINC_C_BPF_ERRORS, 1);
+}
+
 static void decide_mode(struct conn *c)
 {
 	int err;
@@ -263,6 +312,7 @@ static void decide_mode(struct conn *c)
 		c->reason = c->eno.reason;
 		c->mode = MODE_PLAIN;
 	}
+	publish_api(c);
 	conn_event(c, false, 0);
 }
 
@@ -430,6 +480,7 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 	    tcpinc_session_get_info(c->sess, &c->info) == 0) {
 		c->info_valid = true;
 		tcpincd_count(TCPINC_C_HANDSHAKES, 1);
+		publish_api(c);
 	}
 	return 0;
 }

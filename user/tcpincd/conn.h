@@ -42,6 +42,7 @@ struct conn {
 	uint8_t reason; /* enum tcpinc_reason */
 	uint8_t tep;
 	struct tcpinc_eno_conn eno; /* negotiation result and transcript */
+	uint8_t transcript[2 * TCPINC_ENO_OPT_MAX]; /* A's option, B's option */
 	struct tcpinc_session *sess;
 	struct tcpinc_session_info info;
 	bool info_valid;
@@ -58,6 +59,7 @@ struct conn {
 	uint64_t bytes_in, bytes_out; /* application bytes, each way */
 	struct sockaddr_storage local, remote; /* as the application sees them */
 	uint64_t app_cookie; /* outbound: key of out_by_cookie */
+	struct tcpinc_port_key out_key; /* outbound: key of out_by_port */
 	struct tcpinc_port_key in_key; /* inbound: key of in_by_port */
 	bool in_key_set;
 };
