@@ -29,10 +29,10 @@
 #define WIRE (1u << 20)
 #define ROOM (TCPINC_FRAME_MAX + TCPINC_INIT_MAX)
 
-static const uint16_t aeads[] = { TCPINC_AEAD_AES_128_GCM,
-				  TCPINC_AEAD_AES_256_GCM,
-				  TCPINC_AEAD_CHACHA20_POLY1305 };
-static const uint8_t ss[32] = { 0x42, 0x13, 0x37 };
+static const uint16_t aeads[] = {TCPINC_AEAD_AES_128_GCM,
+				 TCPINC_AEAD_AES_256_GCM,
+				 TCPINC_AEAD_CHACHA20_POLY1305};
+static const uint8_t ss[32] = {0x42, 0x13, 0x37};
 
 struct end {
 	struct tcpinc_session *s;
@@ -85,8 +85,8 @@ static void setup(uint16_t aead)
 		check(bufs[i] != NULL);
 	}
 	for (i = 0; i < 2; i++) {
-		struct tcpinc_session_cfg cfg = { .role = (uint8_t)i,
-						  .tep = 0x23 };
+		struct tcpinc_session_cfg cfg = {.role = (uint8_t)i,
+						 .tep = 0x23};
 		struct end *e = &ends[i];
 
 		memset(e, 0, sizeof(*e));
@@ -114,8 +114,7 @@ static void check_prefix(struct end *me, struct end *peer)
 	check(!me->io.eof || peer->fin_sent);
 }
 
-static void deliver(struct end *me, struct end *peer, size_t n,
-		    bool strict)
+static void deliver(struct end *me, struct end *peer, size_t n, bool strict)
 {
 	ssize_t r;
 
@@ -219,7 +218,7 @@ static void hand_frame(struct cursor *c, uint16_t aead)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cursor c = { data, size };
+	struct cursor c = {data, size};
 	struct end *a = &ends[0], *b = &ends[1];
 	uint16_t aead;
 	bool strict = true;

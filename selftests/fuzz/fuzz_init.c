@@ -54,7 +54,7 @@ static void parsers(const uint8_t *in, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tcpinc_session_cfg cfg = { .tep = 0x23 };
+	struct tcpinc_session_cfg cfg = {.tep = 0x23};
 	struct tcpinc_io io = {
 		.net_out = net,
 		.net_cap = sizeof(net),
@@ -95,7 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check((size_t)r <= shown - done);
 		done += (size_t)r;
 		/* Never more than one Init unconsumed once it is complete. */
-		check(tcpinc_session_ready(s) || shown - done <= TCPINC_INIT_MAX);
+		check(tcpinc_session_ready(s) ||
+		      shown - done <= TCPINC_INIT_MAX);
 	}
 	check(io.net_len <= io.net_cap && io.app_len <= io.app_cap);
 	tcpinc_session_free(s);

@@ -8,9 +8,9 @@
 #include "proto/session.h"
 #include "test.h"
 
-static const uint16_t aeads[] = { TCPINC_AEAD_AES_128_GCM,
-				  TCPINC_AEAD_AES_256_GCM,
-				  TCPINC_AEAD_CHACHA20_POLY1305 };
+static const uint16_t aeads[] = {TCPINC_AEAD_AES_128_GCM,
+				 TCPINC_AEAD_AES_256_GCM,
+				 TCPINC_AEAD_CHACHA20_POLY1305};
 
 static void keys(uint16_t id, struct tcpinc_frame_key *e,
 		 struct tcpinc_frame_key *d, uint8_t k[44])
@@ -25,10 +25,10 @@ static void keys(uint16_t id, struct tcpinc_frame_key *e,
 
 static void test_roundtrip_all_aeads(void)
 {
-	static const size_t sizes[] = { 0, 1, 15, 16, 17, 1000,
-					TCPINC_FRAME_DATA_MAX };
-	static const uint64_t offs[] = { 0, 79, 0x123456789abcdefULL,
-					 UINT64_MAX - 70000 };
+	static const size_t sizes[] = {
+		0, 1, 15, 16, 17, 1000, TCPINC_FRAME_DATA_MAX};
+	static const uint64_t offs[] = {0, 79, 0x123456789abcdefULL,
+					UINT64_MAX - 70000};
 	static uint8_t data[TCPINC_FRAME_DATA_MAX], fr[TCPINC_FRAME_MAX];
 	static uint8_t out[TCPINC_FRAME_DATA_MAX];
 	struct tcpinc_frame_key e, d;
@@ -44,11 +44,10 @@ static void test_roundtrip_all_aeads(void)
 				size_t len = sizes[i];
 				bool fin = j & 1, rk = j & 2;
 
-				n = tcpinc_frame_seal(&e, offs[j], rk,
-						      fin ? TCPINC_FRAME_FL_FIN
-							  : 0,
-						      data, len, fr,
-						      sizeof(fr));
+				n = tcpinc_frame_seal(
+					&e, offs[j], rk,
+					fin ? TCPINC_FRAME_FL_FIN : 0, data,
+					len, fr, sizeof(fr));
 				CHECK_EQ(n, (ssize_t)(len + 20));
 				CHECK_EQ(fr[0], rk ? 1 : 0);
 				CHECK_EQ((size_t)(fr[1] << 8 | fr[2]),
@@ -65,7 +64,8 @@ static void test_roundtrip_all_aeads(void)
 		/* Limits. */
 		CHECK_EQ(tcpinc_frame_seal(&e, 0, false, 0, data,
 					   TCPINC_FRAME_DATA_MAX + 1, fr,
-					   sizeof(fr)), -EMSGSIZE);
+					   sizeof(fr)),
+			 -EMSGSIZE);
 		CHECK_EQ(tcpinc_frame_seal(&e, 0, false, 0, data, 10, fr, 29),
 			 -ENOBUFS);
 		CHECK_EQ(tcpinc_frame_seal(&e, 0, false, 0, data, 10, fr, 30),
@@ -96,7 +96,8 @@ static void test_nonce_and_ad_by_hand(void)
 		keys(aeads[a], &e, &d, k);
 		CHECK_EQ(tcpinc_frame_seal(&e, off, true, TCPINC_FRAME_FL_FIN,
 					   (const uint8_t *)"tcpinc!", 7, fr,
-					   sizeof(fr)), 27);
+					   sizeof(fr)),
+			 27);
 		ad[0] = 0x01;
 		ad[1] = 0x00;
 		ad[2] = 24;
@@ -109,8 +110,9 @@ static void test_nonce_and_ad_by_hand(void)
 		pt[0] = TCPINC_FRAME_FL_FIN;
 		memcpy(pt + 1, "tcpinc!", 7);
 		CHECK_EQ(tcpinc_aead_init(&raw, aeads[a], k, true), 0);
-		CHECK_EQ(tcpinc_aead_encrypt(&raw, nonce, ad, 3, pt, 8, ct,
-					     tag), 0);
+		CHECK_EQ(
+			tcpinc_aead_encrypt(&raw, nonce, ad, 3, pt, 8, ct, tag),
+			0);
 		CHECK_MEM(fr + 3, ct, 8);
 		CHECK_MEM(fr + 11, tag, 16);
 		tcpinc_aead_free(&raw);
@@ -141,7 +143,8 @@ static void test_tamper_every_bit(void)
 			memcpy(bad, fr, flen);
 			bad[bit / 8] ^= 1 << (bit % 8);
 			CHECK_EQ(tcpinc_frame_open(&d, 500, bad, out, &flags,
-						   NULL), -EBADMSG);
+						   NULL),
+				 -EBADMSG);
 		}
 		/* Wrong offset (by one, and a different frame's). */
 		CHECK_EQ(tcpinc_frame_open(&d, 501, fr, out, &flags, NULL),
@@ -150,8 +153,7 @@ static void test_tamper_every_bit(void)
 			 -EBADMSG);
 		/* Failed opens wiped the output and kept the key usable. */
 		CHECK(sodium_is_zero(out, 10));
-		CHECK_EQ(tcpinc_frame_open(&d, 500, fr, out, &flags, NULL),
-			 10);
+		CHECK_EQ(tcpinc_frame_open(&d, 500, fr, out, &flags, NULL), 10);
 		CHECK_MEM(out, "0123456789", 10);
 		tcpinc_frame_key_free(&e);
 		tcpinc_frame_key_free(&d);
@@ -161,7 +163,7 @@ static void test_tamper_every_bit(void)
 static void test_short_clen_and_partial_header(void)
 {
 	struct tcpinc_frame_key e, d;
-	uint8_t k[44], fr[64] = { 0 }, out[64], flags;
+	uint8_t k[44], fr[64] = {0}, out[64], flags;
 	size_t c;
 
 	keys(TCPINC_AEAD_AES_128_GCM, &e, &d, k);
@@ -202,10 +204,11 @@ static void test_reserved_bits_and_urgent(void)
 	nonce[11] = 42;
 	for (i = 0; i < 12; i++)
 		nonce[i] ^= k[32 + i];
-	CHECK_EQ(tcpinc_aead_init(&raw, TCPINC_AEAD_CHACHA20_POLY1305, k,
-				  true), 0);
-	CHECK_EQ(tcpinc_aead_encrypt(&raw, nonce, fr, 3, pt, 8, fr + 3,
-				     fr + 11), 0);
+	CHECK_EQ(tcpinc_aead_init(&raw, TCPINC_AEAD_CHACHA20_POLY1305, k, true),
+		 0);
+	CHECK_EQ(
+		tcpinc_aead_encrypt(&raw, nonce, fr, 3, pt, 8, fr + 3, fr + 11),
+		0);
 	CHECK_EQ(tcpinc_frame_open(&d, 42, fr, out, &flags, &urg), 5);
 	CHECK_MEM(out, "hello", 5);
 	CHECK_EQ(urg, 0x1234);

@@ -6,7 +6,7 @@
 #include "proto/session.h"
 #include "test.h"
 
-static const uint16_t ciphers[] = { 0x0001, 0x0002, 0x0010 };
+static const uint16_t ciphers[] = {0x0001, 0x0002, 0x0010};
 static uint8_t nonce[32], pub[32];
 
 static void fill(void)
@@ -35,7 +35,8 @@ static void test_init1_layout(void)
 	CHECK_EQ(wl, 79); /* 73 + 2K */
 	CHECK_EQ(tcpinc_init1_len(3, 32), 79);
 	CHECK_EQ(tcpinc_init1_build(buf, sizeof(buf), ciphers, 3, nonce, pub,
-				    32), 79);
+				    32),
+		 79);
 	CHECK_MEM(buf, want, 79);
 	CHECK_EQ(tcpinc_init1_parse(buf, 79, 32, &m), 79);
 	CHECK_EQ(m.nciphers, 3);
@@ -50,9 +51,11 @@ static void test_init1_layout(void)
 	CHECK_EQ(tcpinc_init1_build(buf, 78, ciphers, 3, nonce, pub, 32),
 		 -ENOBUFS);
 	CHECK_EQ(tcpinc_init1_build(buf, sizeof(buf), ciphers, 0, nonce, pub,
-				    32), -EINVAL);
-	CHECK_EQ(tcpinc_init1_build(buf, sizeof(buf), ciphers, 256, nonce,
-				    pub, 32), -EINVAL);
+				    32),
+		 -EINVAL);
+	CHECK_EQ(tcpinc_init1_build(buf, sizeof(buf), ciphers, 256, nonce, pub,
+				    32),
+		 -EINVAL);
 }
 
 static void test_init2_layout(void)
@@ -89,8 +92,8 @@ static void test_truncated_every_length(void)
 	size_t i;
 
 	fill();
-	CHECK_EQ(tcpinc_init1_build(b1, sizeof(b1), ciphers, 3, nonce, pub,
-				    32), 79);
+	CHECK_EQ(tcpinc_init1_build(b1, sizeof(b1), ciphers, 3, nonce, pub, 32),
+		 79);
 	CHECK_EQ(tcpinc_init2_build(b2, sizeof(b2), 1, nonce, pub, 32), 74);
 	for (i = 0; i < 79; i++)
 		CHECK_EQ(tcpinc_init1_parse(b1, i, 32, &m1), 0);
@@ -109,8 +112,8 @@ static void test_bad_magic(void)
 	size_t i, len;
 
 	fill();
-	CHECK_EQ(tcpinc_init1_build(b1, sizeof(b1), ciphers, 3, nonce, pub,
-				    32), 79);
+	CHECK_EQ(tcpinc_init1_build(b1, sizeof(b1), ciphers, 3, nonce, pub, 32),
+		 79);
 	CHECK_EQ(tcpinc_init2_build(b2, sizeof(b2), 1, nonce, pub, 32), 74);
 	/* Init2 is not an Init1 and vice versa. */
 	CHECK_EQ(tcpinc_init1_parse(b2, 74, 32, &m1), -EPROTO);
@@ -120,11 +123,9 @@ static void test_bad_magic(void)
 		b2[i] ^= 0x80;
 		/* Detected as soon as the bad byte is present. */
 		for (len = i + 1; len <= 79; len++)
-			CHECK_EQ(tcpinc_init1_parse(b1, len, 32, &m1),
-				 -EPROTO);
+			CHECK_EQ(tcpinc_init1_parse(b1, len, 32, &m1), -EPROTO);
 		for (len = i + 1; len <= 74; len++)
-			CHECK_EQ(tcpinc_init2_parse(b2, len, 32, &m2),
-				 -EPROTO);
+			CHECK_EQ(tcpinc_init2_parse(b2, len, 32, &m2), -EPROTO);
 		b1[i] ^= 0x01;
 		b2[i] ^= 0x80;
 	}
@@ -140,9 +141,9 @@ static void put32(uint8_t *p, uint32_t v)
 
 static void test_bad_length(void)
 {
-	static const uint32_t bad1[] = { 0, 1, 8, 9, 74, 78, 2049, 0x10000,
-					 0x7fffffff, 0xffffffff };
-	static const uint32_t bad2[] = { 0, 8, 10, 73, 2049, 0xffffffff };
+	static const uint32_t bad1[] = {
+		0, 1, 8, 9, 74, 78, 2049, 0x10000, 0x7fffffff, 0xffffffff};
+	static const uint32_t bad2[] = {0, 8, 10, 73, 2049, 0xffffffff};
 	static uint8_t b[4096];
 	struct tcpinc_init1 m1;
 	struct tcpinc_init2 m2;
@@ -151,7 +152,8 @@ static void test_bad_length(void)
 	fill();
 	for (i = 0; i < sizeof(bad1) / sizeof(bad1[0]); i++) {
 		CHECK_EQ(tcpinc_init1_build(b, sizeof(b), ciphers, 3, nonce,
-					    pub, 32), 79);
+					    pub, 32),
+			 79);
 		put32(b + 4, bad1[i]);
 		/* Known bad from the header alone, and with all bytes. */
 		CHECK_EQ(tcpinc_init1_parse(b, 9, 32, &m1), -EPROTO);
@@ -205,7 +207,8 @@ static void test_trailing_bytes_accepted(void)
 	fill();
 	for (extra = 1; extra < 8; extra += 2) {
 		CHECK_EQ(tcpinc_init1_build(b, sizeof(b), ciphers, 3, nonce,
-					    pub, 32), 79);
+					    pub, 32),
+			 79);
 		put32(b + 4, 79 + extra);
 		memset(b + 79, 0xee, extra);
 		CHECK_EQ(tcpinc_init1_parse(b, 79 + extra - 1, 32, &m1), 0);

@@ -17,8 +17,8 @@
 #define BUF (3u << 20)
 #define MIB (1u << 20)
 
-static const uint8_t transcript[] = { 0x45, 0x04, 0x21, 0x23,
-				      0x45, 0x04, 0x01, 0x23 };
+static const uint8_t transcript[] = {0x45, 0x04, 0x21, 0x23,
+				     0x45, 0x04, 0x01, 0x23};
 
 /* One host: its session, what it sent (net_out, the whole stream) and
  * what it received (app_out), plus how much of the peer's stream it has
@@ -125,7 +125,7 @@ static void pair_new(struct end *a, struct end *b, const uint16_t *la,
 static void check_same_sid(struct end *a, struct end *b)
 {
 	struct tcpinc_session_info ia, ib;
-	uint8_t zero[TCPINC_SESSID_LEN - 1] = { 0 };
+	uint8_t zero[TCPINC_SESSID_LEN - 1] = {0};
 
 	CHECK_EQ(tcpinc_session_get_info(a->s, &ia), 0);
 	CHECK_EQ(tcpinc_session_get_info(b->s, &ib), 0);
@@ -136,8 +136,7 @@ static void check_same_sid(struct end *a, struct end *b)
 }
 
 /* Send all of data from x, fed in random pieces with random net room. */
-static int send_all(struct end *x, const uint8_t *data, size_t len,
-		    bool fin)
+static int send_all(struct end *x, const uint8_t *data, size_t len, bool fin)
 {
 	size_t done = 0;
 	ssize_t r;
@@ -176,7 +175,8 @@ static void test_handshake_one_block(void)
 	CHECK_EQ(ia.aead, 0);
 	CHECK_EQ(ia.session_id[0], 0);
 	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"x", 1, false,
-				       &a.io), -EAGAIN);
+				       &a.io),
+		 -EAGAIN);
 
 	CHECK_EQ(deliver(&b, &a, BUF), 0);
 	CHECK_EQ(b.consumed, 79);
@@ -184,7 +184,8 @@ static void test_handshake_one_block(void)
 	CHECK_EQ(b.io.net_len, 74);
 	/* B may send at once: its frame follows Init2 in one buffer. */
 	CHECK_EQ(tcpinc_session_output(b.s, (const uint8_t *)"hi from b", 9,
-				       false, &b.io), 9);
+				       false, &b.io),
+		 9);
 	CHECK_EQ(b.io.net_len, 74 + 29);
 	CHECK_EQ(deliver(&a, &b, BUF), 0);
 	CHECK_EQ(a.consumed, 74 + 29);
@@ -192,7 +193,8 @@ static void test_handshake_one_block(void)
 	CHECK_EQ(a.io.app_len, 9);
 	CHECK_MEM(a.io.app_out, "hi from b", 9);
 	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"hi from a", 9,
-				       false, &a.io), 9);
+				       false, &a.io),
+		 9);
 	CHECK_EQ(deliver(&b, &a, BUF), 0);
 	CHECK_EQ(b.io.app_len, 9);
 	CHECK_MEM(b.io.app_out, "hi from a", 9);
@@ -220,7 +222,8 @@ static void test_handshake_byte_at_a_time(void)
 	CHECK_EQ(b.consumed, 79);
 	CHECK(tcpinc_session_ready(b.s));
 	CHECK_EQ(tcpinc_session_output(b.s, (const uint8_t *)"abc", 3, false,
-				       &b.io), 3);
+				       &b.io),
+		 3);
 	for (i = 1; i < 74; i++) {
 		CHECK_EQ(deliver(&a, &b, 1), 0);
 		CHECK_EQ(a.consumed, 0);
@@ -284,21 +287,21 @@ static void bulk(const uint16_t *la, size_t na, uint16_t want)
 
 static void test_bulk_aes128gcm(void)
 {
-	static const uint16_t l[] = { TCPINC_AEAD_AES_128_GCM };
+	static const uint16_t l[] = {TCPINC_AEAD_AES_128_GCM};
 
 	bulk(l, 1, l[0]);
 }
 
 static void test_bulk_aes256gcm(void)
 {
-	static const uint16_t l[] = { TCPINC_AEAD_AES_256_GCM };
+	static const uint16_t l[] = {TCPINC_AEAD_AES_256_GCM};
 
 	bulk(l, 1, l[0]);
 }
 
 static void test_bulk_chacha20poly1305(void)
 {
-	static const uint16_t l[] = { TCPINC_AEAD_CHACHA20_POLY1305 };
+	static const uint16_t l[] = {TCPINC_AEAD_CHACHA20_POLY1305};
 
 	bulk(l, 1, l[0]);
 }
@@ -316,7 +319,8 @@ static void test_fin_eof_and_half_close(void)
 
 	handshake(&a, &b);
 	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"bye", 3, false,
-				       &a.io), 3);
+				       &a.io),
+		 3);
 	CHECK_EQ(pump(&a, &b, 1000), 0);
 	CHECK(!b.io.eof); /* data alone is not EOF */
 	CHECK_EQ(tcpinc_session_output(a.s, NULL, 0, true, &a.io), 0);
@@ -324,11 +328,13 @@ static void test_fin_eof_and_half_close(void)
 	CHECK(b.io.eof);
 	CHECK_EQ(b.io.app_len, 3);
 	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"x", 1, false,
-				       &a.io), -EPIPE);
+				       &a.io),
+		 -EPIPE);
 	CHECK_EQ(tcpinc_session_rekey(a.s, &a.io), -EPIPE);
 	/* B can still talk; A gets it, then B's FINp with data. */
 	CHECK_EQ(tcpinc_session_output(b.s, (const uint8_t *)"later", 5, true,
-				       &b.io), 5);
+				       &b.io),
+		 5);
 	CHECK_EQ(pump(&a, &b, 1000), 0);
 	CHECK(a.io.eof);
 	CHECK_EQ(a.io.app_len, 5);
@@ -343,7 +349,8 @@ static void test_data_after_fin(void)
 
 	handshake(&a, &b);
 	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"end", 3, true,
-				       &a.io), 3);
+				       &a.io),
+		 3);
 	a.io.net_out[a.io.net_len++] = 0; /* one stray byte after FINp */
 	CHECK_EQ(deliver(&b, &a, BUF), -EPIPE);
 	CHECK(b.io.eof);
@@ -431,7 +438,8 @@ static void test_rekey_simultaneous(void)
 	CHECK(ia.local_gen == 1 && ia.remote_gen == 1);
 	CHECK(ib.local_gen == 1 && ib.remote_gen == 1);
 	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"ok", 2, false,
-				       &a.io), 2);
+				       &a.io),
+		 2);
 	CHECK_EQ(pump(&a, &b, 7), 0);
 	CHECK_EQ(b.io.app_len, 2);
 	end_fini(&a);
@@ -450,7 +458,8 @@ static void test_rekey_after_fin_not_echoed(void)
 	lb = b.io.net_len;
 	CHECK_EQ(tcpinc_session_rekey(a.s, &a.io), 0);
 	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"z", 1, false,
-				       &a.io), 1);
+				       &a.io),
+		 1);
 	CHECK_EQ(pump(&a, &b, 100), 0);
 	CHECK_EQ(b.io.net_len, lb);
 	CHECK_EQ(b.io.app_len, 1);
@@ -464,21 +473,23 @@ static void tamper_at(size_t pos_in_frame)
 	size_t start;
 
 	handshake(&a, &b);
-	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"first", 5,
-				       false, &a.io), 5);
+	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"first", 5, false,
+				       &a.io),
+		 5);
 	start = a.io.net_len;
-	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"secret", 6,
-				       false, &a.io), 6);
+	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"secret", 6, false,
+				       &a.io),
+		 6);
 	a.io.net_out[start + pos_in_frame] ^= 0x40;
 	CHECK_EQ(deliver(&b, &a, BUF), -EBADMSG);
 	/* "first" arrived; nothing of the tampered frame did. */
 	CHECK_EQ(b.io.app_len, 5);
 	CHECK_MEM(b.io.app_out, "first", 5);
 	CHECK(!tcpinc_session_ready(b.s));
-	CHECK_EQ(tcpinc_session_input(b.s, a.io.net_out, 1, &b.io),
-		 -EBADMSG);
+	CHECK_EQ(tcpinc_session_input(b.s, a.io.net_out, 1, &b.io), -EBADMSG);
 	CHECK_EQ(tcpinc_session_output(b.s, (const uint8_t *)"x", 1, false,
-				       &b.io), -EBADMSG);
+				       &b.io),
+		 -EBADMSG);
 	end_fini(&a);
 	end_fini(&b);
 }
@@ -500,8 +511,9 @@ static void test_truncated_frame_waits(void)
 
 	handshake(&a, &b);
 	base = b.consumed;
-	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"0123456789",
-				       10, false, &a.io), 10);
+	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"0123456789", 10,
+				       false, &a.io),
+		 10);
 	CHECK_EQ(deliver(&b, &a, 29), 0); /* frame is 30 bytes */
 	CHECK_EQ(b.consumed, base);
 	CHECK_EQ(b.io.app_len, 0);
@@ -562,11 +574,13 @@ static void test_net_room(void)
 	CHECK_EQ(b.consumed, base + 20);
 	/* Output into little room makes small frames, never overflows. */
 	b.io.net_cap = b.io.net_len + 25;
-	CHECK_EQ(tcpinc_session_output(b.s, (const uint8_t *)"0123456789",
-				       10, false, &b.io), 5);
+	CHECK_EQ(tcpinc_session_output(b.s, (const uint8_t *)"0123456789", 10,
+				       false, &b.io),
+		 5);
 	CHECK_EQ(b.io.net_len, b.io.net_cap);
-	CHECK_EQ(tcpinc_session_output(b.s, (const uint8_t *)"56789", 5,
-				       false, &b.io), 0);
+	CHECK_EQ(tcpinc_session_output(b.s, (const uint8_t *)"56789", 5, false,
+				       &b.io),
+		 0);
 	b.io.net_cap = BUF;
 	CHECK_EQ(tcpinc_session_rekey(b.s, &b.io), 0); /* echo came first */
 	end_fini(&a);
@@ -575,8 +589,8 @@ static void test_net_room(void)
 
 static void test_transcript_mismatch(void)
 {
-	static const uint8_t other[] = { 0x45, 0x04, 0x21, 0x23,
-					 0x45, 0x04, 0x01, 0x22 };
+	static const uint8_t other[] = {0x45, 0x04, 0x21, 0x23,
+					0x45, 0x04, 0x01, 0x22};
 	struct tcpinc_session_cfg ca = cfg_of(0, NULL, 0);
 	struct tcpinc_session_cfg cb = cfg_of(1, NULL, 0);
 	struct tcpinc_session_info ia, ib;
@@ -591,8 +605,9 @@ static void test_transcript_mismatch(void)
 	CHECK_EQ(tcpinc_session_start(a.s, &a.io), 0);
 	CHECK_EQ(deliver(&b, &a, BUF), 0);
 	CHECK(tcpinc_session_ready(b.s));
-	CHECK_EQ(tcpinc_session_output(b.s, (const uint8_t *)"hello", 5,
-				       false, &b.io), 5);
+	CHECK_EQ(tcpinc_session_output(b.s, (const uint8_t *)"hello", 5, false,
+				       &b.io),
+		 5);
 	CHECK_EQ(deliver(&a, &b, BUF), -EBADMSG);
 	CHECK_EQ(a.io.app_len, 0);
 	CHECK_EQ(tcpinc_session_get_info(a.s, &ia), 0);
@@ -604,8 +619,8 @@ static void test_transcript_mismatch(void)
 
 static void test_init2_unoffered_aead(void)
 {
-	static const uint16_t only128[] = { TCPINC_AEAD_AES_128_GCM };
-	static const uint16_t forged[] = { 0x0002, 0x0010, 0x0000, 0xffff };
+	static const uint16_t only128[] = {TCPINC_AEAD_AES_128_GCM};
+	static const uint16_t forged[] = {0x0002, 0x0010, 0x0000, 0xffff};
 	struct end a, b;
 	size_t i;
 
@@ -624,9 +639,9 @@ static void test_init2_unoffered_aead(void)
 
 static void test_no_common_aead(void)
 {
-	static const uint16_t la[] = { TCPINC_AEAD_CHACHA20_POLY1305 };
-	static const uint16_t lb[] = { TCPINC_AEAD_AES_128_GCM,
-				       TCPINC_AEAD_AES_256_GCM };
+	static const uint16_t la[] = {TCPINC_AEAD_CHACHA20_POLY1305};
+	static const uint16_t lb[] = {TCPINC_AEAD_AES_128_GCM,
+				      TCPINC_AEAD_AES_256_GCM};
 	struct end a, b;
 
 	pair_new(&a, &b, la, 1, lb, 2);
@@ -639,27 +654,27 @@ static void test_no_common_aead(void)
 
 static void test_aead_negotiation(void)
 {
-	static const uint16_t l128[] = { 0x0001 }, l256[] = { 0x0002 };
-	static const uint16_t lcc[] = { 0x0010 };
-	static const uint16_t b_128_cc[] = { 0x0001, 0x0010 };
-	static const uint16_t b_cc_256[] = { 0x0010, 0x0002 };
-	static const uint16_t a_256_128[] = { 0x0002, 0x0001 };
-	static const uint16_t b_128_256[] = { 0x0001, 0x0002 };
-	static const uint16_t a_cc_256_128[] = { 0x0010, 0x0002, 0x0001 };
+	static const uint16_t l128[] = {0x0001}, l256[] = {0x0002};
+	static const uint16_t lcc[] = {0x0010};
+	static const uint16_t b_128_cc[] = {0x0001, 0x0010};
+	static const uint16_t b_cc_256[] = {0x0010, 0x0002};
+	static const uint16_t a_256_128[] = {0x0002, 0x0001};
+	static const uint16_t b_128_256[] = {0x0001, 0x0002};
+	static const uint16_t a_cc_256_128[] = {0x0010, 0x0002, 0x0001};
 	static const struct {
 		const uint16_t *la, *lb;
 		size_t na, nb;
 		uint16_t want;
 	} cases[] = {
-		{ NULL, NULL, 0, 0, 0x0001 },
-		{ NULL, b_128_cc, 0, 2, 0x0010 },
-		{ NULL, b_cc_256, 0, 2, 0x0002 },
-		{ lcc, NULL, 1, 0, 0x0010 },
-		{ l256, NULL, 1, 0, 0x0002 },
-		{ l128, b_128_cc, 1, 2, 0x0001 },
-		{ a_256_128, b_128_256, 2, 2, 0x0002 },
-		{ a_cc_256_128, b_cc_256, 3, 2, 0x0002 },
-		{ lcc, b_128_cc, 1, 2, 0x0010 },
+		{NULL, NULL, 0, 0, 0x0001},
+		{NULL, b_128_cc, 0, 2, 0x0010},
+		{NULL, b_cc_256, 0, 2, 0x0002},
+		{lcc, NULL, 1, 0, 0x0010},
+		{l256, NULL, 1, 0, 0x0002},
+		{l128, b_128_cc, 1, 2, 0x0001},
+		{a_256_128, b_128_256, 2, 2, 0x0002},
+		{a_cc_256_128, b_cc_256, 3, 2, 0x0002},
+		{lcc, b_128_cc, 1, 2, 0x0010},
 	};
 	struct tcpinc_session_info ia, ib;
 	struct end a, b;
@@ -674,9 +689,11 @@ static void test_aead_negotiation(void)
 		CHECK_EQ(ia.aead, cases[i].want);
 		CHECK_EQ(ib.aead, cases[i].want);
 		CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"ab", 2,
-					       true, &a.io), 2);
+					       true, &a.io),
+			 2);
 		CHECK_EQ(tcpinc_session_output(b.s, (const uint8_t *)"ba", 2,
-					       true, &b.io), 2);
+					       true, &b.io),
+			 2);
 		CHECK_EQ(pump(&a, &b, 13), 0);
 		CHECK(a.io.app_len == 2 && !memcmp(a.io.app_out, "ba", 2));
 		CHECK(b.io.app_len == 2 && !memcmp(b.io.app_out, "ab", 2));
@@ -689,15 +706,14 @@ static void test_aead_negotiation(void)
 static void test_bad_init_input(void)
 {
 	static const uint8_t http[] = "GET / HTTP/1.1\r\n";
-	uint8_t init1[128], pub0[32] = { 0 }, n[32] = { 0 };
-	static const uint16_t l[] = { 1 };
+	uint8_t init1[128], pub0[32] = {0}, n[32] = {0};
+	static const uint16_t l[] = {1};
 	struct end a, b;
 	ssize_t len;
 
 	pair_new(&a, &b, NULL, 0, NULL, 0);
 	CHECK_EQ(tcpinc_session_input(b.s, http, 3, &b.io), -EPROTO);
-	CHECK_EQ(tcpinc_session_input(a.s, http, sizeof(http), &a.io),
-		 -EPROTO);
+	CHECK_EQ(tcpinc_session_input(a.s, http, sizeof(http), &a.io), -EPROTO);
 	end_fini(&a);
 	end_fini(&b);
 
@@ -743,8 +759,9 @@ static void manual_b(bool hash_trailer)
 	i2 = 79;
 	CHECK_EQ(crypto_scalarmult(es, privb, m1.pub), 0);
 	CHECK_EQ(tcpinc_keysched_prk(prk, m1.nonce, transcript,
-				     sizeof(transcript), a.io.net_out, 79,
-				     wire, hash_trailer ? 79 : 74, es, 32), 0);
+				     sizeof(transcript), a.io.net_out, 79, wire,
+				     hash_trailer ? 79 : 74, es, 32),
+		 0);
 	CHECK_EQ(tcpinc_keysched_mk0(mk, prk, NULL, 0), 0);
 	CHECK_EQ(tcpinc_keysched_traffic(k, 28, mk, false), 0); /* k_ba */
 	CHECK_EQ(tcpinc_frame_key_init(&fk, 0x0001, k, true), 0);
@@ -762,8 +779,7 @@ static void manual_b(bool hash_trailer)
 		CHECK_EQ(tcpinc_session_get_info(a.s, &ia), 0);
 		CHECK_MEM(ia.session_id, sid, 33);
 	} else {
-		CHECK_EQ(tcpinc_session_input(a.s, wire, 109, &a.io),
-			 -EBADMSG);
+		CHECK_EQ(tcpinc_session_input(a.s, wire, 109, &a.io), -EBADMSG);
 		CHECK_EQ(a.io.app_len, 0);
 	}
 	tcpinc_frame_key_free(&fk);
@@ -781,7 +797,7 @@ static void test_manual_a_init1_trailer(void)
 {
 	uint8_t priva[32], puba[32], na[32], es[32], prk[32], mk[32];
 	uint8_t kab[28], kba[28], init1[128], fr[64], out[64], flags;
-	static const uint16_t l[] = { 0x0001 };
+	static const uint16_t l[] = {0x0001};
 	struct tcpinc_session_cfg cb = cfg_of(1, NULL, 0);
 	struct tcpinc_frame_key tx, rx;
 	struct tcpinc_init2 m2;
@@ -803,7 +819,8 @@ static void test_manual_a_init1_trailer(void)
 	CHECK_EQ(m2.cipher, 0x0001);
 	CHECK_EQ(crypto_scalarmult(es, priva, m2.pub), 0);
 	CHECK_EQ(tcpinc_keysched_prk(prk, na, transcript, sizeof(transcript),
-				     init1, 78, b.io.net_out, 74, es, 32), 0);
+				     init1, 78, b.io.net_out, 74, es, 32),
+		 0);
 	CHECK_EQ(tcpinc_keysched_mk0(mk, prk, NULL, 0), 0);
 	CHECK_EQ(tcpinc_keysched_traffic(kab, 28, mk, true), 0);
 	CHECK_EQ(tcpinc_keysched_traffic(kba, 28, mk, false), 0);
@@ -815,12 +832,14 @@ static void test_manual_a_init1_trailer(void)
 	CHECK_EQ(tcpinc_session_input(b.s, fr, (size_t)n, &b.io), n);
 	CHECK_EQ(b.io.app_len, 6);
 	CHECK_MEM(b.io.app_out, "from a", 6);
-	CHECK_EQ(tcpinc_session_output(b.s, (const uint8_t *)"from b", 6,
-				       false, &b.io), 6);
+	CHECK_EQ(tcpinc_session_output(b.s, (const uint8_t *)"from b", 6, false,
+				       &b.io),
+		 6);
 	CHECK_EQ(b.io.net_len, 74 + 26);
 	if (b.io.net_len == 74 + 26) { /* else out could overflow */
 		CHECK_EQ(tcpinc_frame_open(&rx, 74, b.io.net_out + 74, out,
-					   &flags, NULL), 6);
+					   &flags, NULL),
+			 6);
 		CHECK_MEM(out, "from b", 6);
 	}
 	tcpinc_frame_key_free(&tx);
@@ -832,7 +851,7 @@ static void test_keyed_pair(void)
 {
 	struct tcpinc_session_cfg ca = cfg_of(0, NULL, 0);
 	struct tcpinc_session_cfg cb = cfg_of(1, NULL, 0);
-	uint8_t ss[32] = { 7 };
+	uint8_t ss[32] = {7};
 	struct end a, b;
 
 	end_init(&a);
@@ -843,7 +862,8 @@ static void test_keyed_pair(void)
 	CHECK(tcpinc_session_ready(a.s) && tcpinc_session_ready(b.s));
 	check_same_sid(&a, &b);
 	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"k", 1, false,
-				       &a.io), 1);
+				       &a.io),
+		 1);
 	CHECK_EQ(a.io.net_len, 21); /* first frame at offset 0 */
 	CHECK_EQ(pump(&a, &b, 3), 0);
 	CHECK_EQ(b.io.app_len, 1);
@@ -854,9 +874,9 @@ static void test_keyed_pair(void)
 
 static void test_bad_cfg(void)
 {
-	static const uint16_t bad[] = { 0x0001, 0x0004 };
+	static const uint16_t bad[] = {0x0001, 0x0004};
 	struct tcpinc_session_cfg c = cfg_of(0, NULL, 0);
-	struct tcpinc_io io = { 0 };
+	struct tcpinc_io io = {0};
 
 	c.tep = 0x21; /* P-256 not implemented */
 	CHECK(tcpinc_session_new(&c) == NULL);

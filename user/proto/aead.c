@@ -153,7 +153,7 @@ int tcpinc_aead_encrypt(struct tcpinc_aead *a,
 			size_t len, uint8_t *out,
 			uint8_t tag[TCPINC_AEAD_TAG_LEN])
 {
-	struct tcpinc_aead_buf b = { .in = in, .out = out, .len = len };
+	struct tcpinc_aead_buf b = {.in = in, .out = out, .len = len};
 
 	return tcpinc_aead_seal(a, nonce, ad, ad_len, &b, 1, tag);
 }
@@ -164,7 +164,7 @@ int tcpinc_aead_decrypt(struct tcpinc_aead *a,
 			size_t len, uint8_t *out,
 			const uint8_t tag[TCPINC_AEAD_TAG_LEN])
 {
-	struct tcpinc_aead_buf b = { .in = in, .out = out, .len = len };
+	struct tcpinc_aead_buf b = {.in = in, .out = out, .len = len};
 
 	return tcpinc_aead_open(a, nonce, ad, ad_len, &b, 1, tag);
 }

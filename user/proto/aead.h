@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TCPINC_AEAD_TAG_LEN 16
+#define TCPINC_AEAD_TAG_LEN   16
 #define TCPINC_AEAD_NONCE_LEN 12
-#define TCPINC_AEAD_KEY_MAX 32
+#define TCPINC_AEAD_KEY_MAX   32
 
 struct tcpinc_aead {
 	void *ctx; /* EVP_CIPHER_CTX, keyed */

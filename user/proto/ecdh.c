@@ -13,8 +13,7 @@ static int x25519_keygen(uint8_t *priv, uint8_t *pub)
 	return 0;
 }
 
-static int x25519_derive(uint8_t *es, const uint8_t *priv,
-			 const uint8_t *peer)
+static int x25519_derive(uint8_t *es, const uint8_t *priv, const uint8_t *peer)
 {
 	/* libsodium fails on an all-zero result (small-order peer key);
 	 * check again ourselves since RFC 8548 §5 makes it a MUST. */

@@ -12,8 +12,8 @@
 #define TCPINC_TEP_X25519 0x23
 /* Largest private key, wire public key and ES of any TEP we may add. */
 #define TCPINC_KEX_PRIV_MAX 66
-#define TCPINC_KEX_PUB_MAX 69
-#define TCPINC_KEX_ES_MAX 66
+#define TCPINC_KEX_PUB_MAX  69
+#define TCPINC_KEX_ES_MAX   66
 
 struct tcpinc_kex {
 	uint8_t tep; /* v = 0 form */

@@ -38,9 +38,9 @@ static void frame_nonce(uint8_t n[TCPINC_AEAD_NONCE_LEN],
 		n[TCPINC_AEAD_NONCE_LEN - 1 - i] ^= (uint8_t)(off >> (8 * i));
 }
 
-ssize_t tcpinc_frame_seal(struct tcpinc_frame_key *fk, uint64_t off,
-			  bool rekey, uint8_t flags, const uint8_t *data,
-			  size_t len, uint8_t *out, size_t cap)
+ssize_t tcpinc_frame_seal(struct tcpinc_frame_key *fk, uint64_t off, bool rekey,
+			  uint8_t flags, const uint8_t *data, size_t len,
+			  uint8_t *out, size_t cap)
 {
 	uint8_t nonce[TCPINC_AEAD_NONCE_LEN];
 	struct tcpinc_aead_buf b[2];
@@ -58,8 +58,8 @@ ssize_t tcpinc_frame_seal(struct tcpinc_frame_key *fk, uint64_t off,
 	/* The flags byte is encrypted in place, the data straight from the
 	 * caller's buffer into the frame. */
 	out[3] = flags & (TCPINC_FRAME_FL_FIN | TCPINC_FRAME_FL_URG);
-	b[0] = (struct tcpinc_aead_buf){ out + 3, out + 3, 1 };
-	b[1] = (struct tcpinc_aead_buf){ data, out + 4, len };
+	b[0] = (struct tcpinc_aead_buf){out + 3, out + 3, 1};
+	b[1] = (struct tcpinc_aead_buf){data, out + 4, len};
 	frame_nonce(nonce, fk, off);
 	err = tcpinc_aead_seal(&fk->aead, nonce, out, TCPINC_FRAME_HDR_LEN, b,
 			       2, out + 4 + len);
@@ -82,8 +82,8 @@ ssize_t tcpinc_frame_open(struct tcpinc_frame_key *fk, uint64_t off,
 		return -EBADMSG;
 	dlen = clen - TCPINC_FRAME_CLEN_MIN;
 	/* Flags to a local byte, everything after it straight to out. */
-	b[0] = (struct tcpinc_aead_buf){ in + 3, &fl, 1 };
-	b[1] = (struct tcpinc_aead_buf){ in + 4, out, dlen };
+	b[0] = (struct tcpinc_aead_buf){in + 3, &fl, 1};
+	b[1] = (struct tcpinc_aead_buf){in + 4, out, dlen};
 	frame_nonce(nonce, fk, off);
 	if (tcpinc_aead_open(&fk->aead, nonce, in, TCPINC_FRAME_HDR_LEN, b, 2,
 			     in + 4 + dlen)) {

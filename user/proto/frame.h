@@ -15,10 +15,10 @@
 
 #include "proto/aead.h"
 
-#define TCPINC_FRAME_HDR_LEN 3
+#define TCPINC_FRAME_HDR_LEN   3
 #define TCPINC_FRAME_CTL_REKEY 0x01
-#define TCPINC_FRAME_FL_FIN 0x01
-#define TCPINC_FRAME_FL_URG 0x02
+#define TCPINC_FRAME_FL_FIN    0x01
+#define TCPINC_FRAME_FL_URG    0x02
 /* Smallest valid clen: flags byte + tag. */
 #define TCPINC_FRAME_CLEN_MIN (1 + TCPINC_AEAD_TAG_LEN)
 
@@ -38,9 +38,9 @@ void tcpinc_frame_key_free(struct tcpinc_frame_key *fk);
  * which starts at stream offset off. data may not overlap out.
  * Returns the frame length, -ENOBUFS if cap is too small, -EMSGSIZE.
  */
-ssize_t tcpinc_frame_seal(struct tcpinc_frame_key *fk, uint64_t off,
-			  bool rekey, uint8_t flags, const uint8_t *data,
-			  size_t len, uint8_t *out, size_t cap);
+ssize_t tcpinc_frame_seal(struct tcpinc_frame_key *fk, uint64_t off, bool rekey,
+			  uint8_t flags, const uint8_t *data, size_t len,
+			  uint8_t *out, size_t cap);
 
 /* Whole frame length from its header, or 0 if fewer than 3 bytes. */
 static inline size_t tcpinc_frame_len(const uint8_t *in, size_t len)

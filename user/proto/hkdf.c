@@ -5,8 +5,8 @@
 
 #include "proto/hkdf.h"
 
-int tcpinc_hkdf_extract_init(struct tcpinc_hkdf_extract *x,
-			     const uint8_t *salt, size_t salt_len)
+int tcpinc_hkdf_extract_init(struct tcpinc_hkdf_extract *x, const uint8_t *salt,
+			     size_t salt_len)
 {
 	/* RFC 5869: a missing salt is HashLen zero bytes; HMAC pads the
 	 * same way, so an empty key gives the same result. */

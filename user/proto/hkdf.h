@@ -20,8 +20,8 @@ struct tcpinc_hkdf_extract {
 	crypto_auth_hmacsha256_state st;
 };
 
-int tcpinc_hkdf_extract_init(struct tcpinc_hkdf_extract *x,
-			     const uint8_t *salt, size_t salt_len);
+int tcpinc_hkdf_extract_init(struct tcpinc_hkdf_extract *x, const uint8_t *salt,
+			     size_t salt_len);
 int tcpinc_hkdf_extract_update(struct tcpinc_hkdf_extract *x,
 			       const uint8_t *data, size_t len);
 /* Writes the 32-byte PRK and wipes the state. */

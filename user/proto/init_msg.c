@@ -116,8 +116,7 @@ ssize_t tcpinc_init2_parse(const uint8_t *in, size_t len, size_t pk_len,
 {
 	ssize_t mlen;
 
-	mlen = parse_hdr(in, len, TCPINC_INIT2_MAGIC,
-			 tcpinc_init2_len(pk_len));
+	mlen = parse_hdr(in, len, TCPINC_INIT2_MAGIC, tcpinc_init2_len(pk_len));
 	if (mlen <= 0)
 		return mlen;
 	if (len < (size_t)mlen)

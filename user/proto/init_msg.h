@@ -13,7 +13,7 @@
 
 #define TCPINC_INIT1_MAGIC 0x15101a0eU
 #define TCPINC_INIT2_MAGIC 0x097105e0U
-#define TCPINC_NONCE_LEN 32
+#define TCPINC_NONCE_LEN   32
 /* magic, message_len, nciphers */
 #define TCPINC_INIT1_HDR_LEN 9
 /* magic, message_len, sym_cipher */

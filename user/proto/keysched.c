@@ -33,8 +33,8 @@ int tcpinc_keysched_prk(uint8_t prk[TCPINC_K_LEN], const uint8_t *n_a,
 }
 
 /* CPRF(key, c | sn, len); out may alias key. */
-static int cprf_const(uint8_t *out, size_t len, const uint8_t *key,
-		      uint8_t c, const uint8_t *sn, size_t sn_len)
+static int cprf_const(uint8_t *out, size_t len, const uint8_t *key, uint8_t c,
+		      const uint8_t *sn, size_t sn_len)
 {
 	uint8_t info[1 + TCPINC_SN_MAX];
 
@@ -55,8 +55,7 @@ int tcpinc_keysched_mk0(uint8_t mk[TCPINC_K_LEN],
 			const uint8_t ss[TCPINC_K_LEN], const uint8_t *sn,
 			size_t sn_len)
 {
-	return cprf_const(mk, TCPINC_K_LEN, ss, TCPINC_CONST_REKEY, sn,
-			  sn_len);
+	return cprf_const(mk, TCPINC_K_LEN, ss, TCPINC_CONST_REKEY, sn, sn_len);
 }
 
 int tcpinc_keysched_next_mk(uint8_t mk[TCPINC_K_LEN])
@@ -84,6 +83,6 @@ int tcpinc_keysched_session_id(uint8_t *sid, uint8_t tep,
 int tcpinc_keysched_resume(uint8_t out[TCPINC_RESUME_LEN],
 			   const uint8_t ss[TCPINC_K_LEN])
 {
-	return cprf_const(out, TCPINC_RESUME_LEN, ss, TCPINC_CONST_RESUME,
-			  NULL, 0);
+	return cprf_const(out, TCPINC_RESUME_LEN, ss, TCPINC_CONST_RESUME, NULL,
+			  0);
 }

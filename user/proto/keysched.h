@@ -7,14 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TCPINC_CONST_NEXTK 0x01
+#define TCPINC_CONST_NEXTK  0x01
 #define TCPINC_CONST_SESSID 0x02
-#define TCPINC_CONST_REKEY 0x03
-#define TCPINC_CONST_KEY_A 0x04
-#define TCPINC_CONST_KEY_B 0x05
+#define TCPINC_CONST_REKEY  0x03
+#define TCPINC_CONST_KEY_A  0x04
+#define TCPINC_CONST_KEY_B  0x05
 #define TCPINC_CONST_RESUME 0x06
 
-#define TCPINC_K_LEN 32
+#define TCPINC_K_LEN	  32
 #define TCPINC_RESUME_LEN 18
 /* Session nonce sn[i] = nonce_a | nonce_b, 0..8 bytes each. */
 #define TCPINC_SN_MAX 16

@@ -34,7 +34,7 @@ struct session_secrets {
 	struct tcpinc_frame_key tx, rx; /* hold NR */
 };
 
-#define INIT1_OWN_MAX \
+#define INIT1_OWN_MAX                                          \
 	(TCPINC_INIT1_HDR_LEN + 2 * TCPINC_SESSION_AEADS_MAX + \
 	 TCPINC_NONCE_LEN + TCPINC_KEX_PUB_MAX)
 
@@ -240,10 +240,9 @@ static int derive_prk(struct tcpinc_session *s, const uint8_t *peer_pub,
 	err = s->kex->derive(sec->es, sec->priv, peer_pub);
 	sodium_memzero(sec->priv, sizeof(sec->priv));
 	if (!err)
-		err = tcpinc_keysched_prk(sec->ss, n_a, s->transcript,
-					  s->transcript_len, init1, init1_len,
-					  init2, init2_len, sec->es,
-					  s->kex->es_len);
+		err = tcpinc_keysched_prk(
+			sec->ss, n_a, s->transcript, s->transcript_len, init1,
+			init1_len, init2, init2_len, sec->es, s->kex->es_len);
 	sodium_memzero(sec->es, sizeof(sec->es));
 	drop_transcript(s);
 	return err;
@@ -265,8 +264,8 @@ int tcpinc_session_start(struct tcpinc_session *s, struct tcpinc_io *io)
 	if (err)
 		return die(s, err);
 	randombytes_buf(nonce, sizeof(nonce));
-	n = tcpinc_init1_build(s->init1, sizeof(s->init1), s->aeads,
-			       s->naeads, nonce, pub, s->kex->pub_len);
+	n = tcpinc_init1_build(s->init1, sizeof(s->init1), s->aeads, s->naeads,
+			       nonce, pub, s->kex->pub_len);
 	if (n < 0)
 		return die(s, (int)n);
 	s->init1_len = (size_t)n;
@@ -283,8 +282,8 @@ int tcpinc_session_start(struct tcpinc_session *s, struct tcpinc_io *io)
 }
 
 /* B: Init1 in, Init2 out, keys. Returns bytes consumed, 0 or -errno. */
-static ssize_t b_init1(struct tcpinc_session *s, const uint8_t *in,
-		       size_t len, struct tcpinc_io *io)
+static ssize_t b_init1(struct tcpinc_session *s, const uint8_t *in, size_t len,
+		       struct tcpinc_io *io)
 {
 	uint8_t pub[TCPINC_KEX_PUB_MAX], nonce[TCPINC_NONCE_LEN];
 	size_t pk_len = s->kex->pub_len, i, j;
@@ -332,8 +331,7 @@ static ssize_t b_init1(struct tcpinc_session *s, const uint8_t *in,
 }
 
 /* A: Init2 in, keys. */
-static ssize_t a_init2(struct tcpinc_session *s, const uint8_t *in,
-		       size_t len)
+static ssize_t a_init2(struct tcpinc_session *s, const uint8_t *in, size_t len)
 {
 	struct tcpinc_init2 m;
 	bool offered = false;
@@ -348,8 +346,9 @@ static ssize_t a_init2(struct tcpinc_session *s, const uint8_t *in,
 		offered |= s->aeads[i] == m.cipher;
 	if (!offered)
 		return -ENOPROTOOPT;
-	err = derive_prk(s, m.pub, s->init1 + TCPINC_INIT1_HDR_LEN +
-			 2 * s->naeads, s->init1, s->init1_len, in, (size_t)r);
+	err = derive_prk(s, m.pub,
+			 s->init1 + TCPINC_INIT1_HDR_LEN + 2 * s->naeads,
+			 s->init1, s->init1_len, in, (size_t)r);
 	if (err)
 		return err;
 	s->aead = m.cipher;
@@ -395,8 +394,8 @@ static int bump_local(struct tcpinc_session *s)
 	return err;
 }
 
-static ssize_t rx_frame(struct tcpinc_session *s, const uint8_t *in,
-			size_t len, struct tcpinc_io *io)
+static ssize_t rx_frame(struct tcpinc_session *s, const uint8_t *in, size_t len,
+			struct tcpinc_io *io)
 {
 	size_t flen = tcpinc_frame_len(in, len);
 	bool rekey, echo;
@@ -551,8 +550,7 @@ int tcpinc_session_get_info(const struct tcpinc_session *s,
 			    struct tcpinc_session_info *info)
 {
 	memset(info, 0, sizeof(*info));
-	if (s->state == ST_READY ||
-	    (s->state == ST_DEAD && s->session_id[0]))
+	if (s->state == ST_READY || (s->state == ST_DEAD && s->session_id[0]))
 		memcpy(info->session_id, s->session_id, TCPINC_SESSID_LEN);
 	info->aead = s->aead;
 	info->local_gen = s->local_gen;
