@@ -72,8 +72,13 @@ ip -n "$A" addr add "$ADDR_A/24" dev veth0
 ip -n "$B" addr add "$ADDR_B/24" dev veth0
 
 step "tcpinc up on both hosts"
-ip netns exec "$A" "$TCPINC" up
-ip netns exec "$B" "$TCPINC" up
+for ns in "$A" "$B"; do
+	if ! ip netns exec "$ns" "$TCPINC" up ||
+		! ip netns exec "$ns" "$TCPINC" show >/dev/null; then
+		echo "demo: tcpinc up failed in $ns" >&2
+		exit 1
+	fi
+done
 echo "ok"
 
 # A page holding a secret string many times, large enough that a slow
