@@ -118,8 +118,11 @@ tcpinc_on() {
 	on "$h" "$TCPINC" "$@"
 }
 
+# host_up HOST: tcpinc up, and the daemon answers afterwards.
 host_up() {
 	tcpinc_on "$1" up || fail "tcpinc up on $1 failed"
+	tcpinc_on "$1" show -j >/dev/null ||
+		fail "tcpinc up on $1 exited 0 but show -j fails"
 }
 
 # ---- background processes ---------------------------------------------------
