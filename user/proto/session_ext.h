@@ -5,6 +5,24 @@
 
 #include "proto/session.h"
 
+/*
+ * What session.h leaves open, as implemented:
+ * - tcpinc_session_new() returns NULL for a TEP other than 0x23, a TEP with
+ *   v = 1 (no resumption through this API), an unknown AEAD id or more
+ *   than TCPINC_SESSION_AEADS_MAX of them. B needs no tcpinc_session_start().
+ * - tcpinc_session_start() as A: -ENOBUFS (nothing sent, may retry) if
+ *   net_out lacks room for Init1. tcpinc_session_input() on A before
+ *   start: -EINVAL (the session stays usable).
+ * - tcpinc_session_rekey() always appends its empty rekey=1 frame at once.
+ *   -EBUSY (not fatal) while the previous rekey is unanswered: RFC 8548
+ *   §4.6 allows one empty rekey frame outstanding. -ENOBUFS (not fatal)
+ *   with under TCPINC_FRAME_OVERHEAD bytes of room, -EAGAIN before ready,
+ *   -EPIPE after FINp was sent.
+ * - Received URGp frames: the urgent field is dropped and the data is
+ *   delivered inline. Reserved control/flags bits are ignored.
+ * - A peer's rekey after our FINp is not answered (nothing may follow it).
+ */
+
 /* Most AEADs a cfg may list. */
 #define TCPINC_SESSION_AEADS_MAX 16
 
