@@ -17,6 +17,7 @@
 #include "lib/maps.h"
 #include "lib/net.h"
 
+#define NOT_OURS 1000 /* answer(): leave the kernel's answer */
 #define ENOTCONN 107
 #define EINVAL 22
 
@@ -85,11 +86,13 @@ static __always_inline int put_int(struct bpf_sockopt *ctx, int v)
 	if ((void *)(p + 1) > ctx->optval_end || ctx->optlen < (int)sizeof(int))
 		return -EINVAL;
 	*p = v;
-	ctx->optlen = sizeof(int);
-	return 0;
+	return sizeof(int);
 }
 
-/* Copy n (<= len of src) bytes of src after an optional leading byte. */
+/*
+ * Copy n bytes of src after an optional leading byte. Both return the
+ * option length, or -errno.
+ */
 static __always_inline int put_bytes(struct bpf_sockopt *ctx, int lead,
 				     const __u8 *src, __u32 n, __u32 max)
 {
@@ -108,8 +111,7 @@ static __always_inline int put_bytes(struct bpf_sockopt *ctx, int lead,
 			return -EINVAL;
 		p[i] = src[i];
 	}
-	ctx->optlen = total;
-	return 0;
+	return total;
 }
 
 static __always_inline int answer(struct bpf_sockopt *ctx,
@@ -152,7 +154,18 @@ static __always_inline int answer(struct bpf_sockopt *ctx,
 	case OPT_CRYPT_CONF:
 		return put_int(ctx, api->aead);
 	}
-	return 1; /* not ours to answer */
+	return NOT_OURS;
+}
+
+/*
+ * Both context fields written unconditionally, in a function of their own:
+ * stores to different ctx fields on different branches get merged by clang
+ * into a computed ctx offset, which the verifier rejects.
+ */
+static __noinline void set_result(struct bpf_sockopt *ctx, int optlen, int err)
+{
+	ctx->optlen = optlen;
+	ctx->retval = err;
 }
 
 SEC("cgroup/getsockopt")
@@ -169,7 +182,7 @@ int tcpinc_getsockopt(struct bpf_sockopt *ctx)
 	if (!api)
 		return 1;
 	r = answer(ctx, api);
-	if (r <= 0)
-		ctx->retval = r;
+	if (r != NOT_OURS)
+		set_result(ctx, r < 0 ? ctx->optlen : r, r < 0 ? r : 0);
 	return 1;
 }
