@@ -187,7 +187,7 @@ static int share_maps(struct bpf_object *owner, struct bpf_object *obj)
 	return 0;
 }
 
-static int join_daemon_cgroup(struct tcpincd_bpf *b)
+int tcpincd_bpf_join_cgroup(struct tcpincd_bpf *b)
 {
 	int fd, err;
 
@@ -240,7 +240,6 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	socklen_t len = sizeof(cookie);
 	int s, e, cgfd = -1, nsfd = -1;
 
-	memset(b, 0, sizeof(*b));
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || getsockopt(s, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len)) {
 		e = -errno;
@@ -309,10 +308,10 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->stats = bpf_map__fd(b->svc->maps.stats);
 	b->socks = bpf_map__fd(b->svc->maps.tcpincd_socks);
 
-	cgfd = join_daemon_cgroup(b);
+	cgfd = open(b->daemon_cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0) {
-		e = cgfd;
-		fail(err, errlen, "tcpincd's cgroup (cgroup v2 needed)", e);
+		e = -errno;
+		fail(err, errlen, "tcpincd's cgroup", e);
 		goto out;
 	}
 	b->eno_link = bpf_program__attach_cgroup(b->eno->progs.tcpinc_eno_sockops,

@@ -51,7 +51,14 @@ int tcpincd_pin_dir(char *buf, size_t cap);
 int tcpincd_cleanup_stale(void);
 
 /*
- * Load everything, move tcpincd into its own cgroup, attach ENO there and
+ * Move tcpincd into its own cgroup. Sockets belong to the cgroup of their
+ * creator, so this comes before any socket the ENO program must see.
+ * Returns 0 or -errno.
+ */
+int tcpincd_bpf_join_cgroup(struct tcpincd_bpf *b);
+
+/*
+ * Load everything (after tcpincd_bpf_join_cgroup), attach ENO there and
  * sk_lookup to the namespace, pin. in_port4/6: ports of the inbound
  * listeners. On error, err holds a message (with libbpf's last lines).
  */

@@ -167,6 +167,18 @@ const char *conn_state_name(const struct conn *c)
 	}
 }
 
+/* Application bytes moved, per connection and in the daemon's counters. */
+static void account(struct conn *c, size_t in, size_t out)
+{
+	bool enc = c->mode == MODE_CRYPT;
+
+	c->bytes_in += in;
+	c->bytes_out += out;
+	tcpincd_count(enc ? TCPINC_C_BYTES_ENC_IN : TCPINC_C_BYTES_PLAIN_IN, in);
+	tcpincd_count(enc ? TCPINC_C_BYTES_ENC_OUT : TCPINC_C_BYTES_PLAIN_OUT,
+		      out);
+}
+
 static bool can_send(const struct conn *c)
 {
 	return c->mode == MODE_PLAIN ||
@@ -401,7 +413,7 @@ static unsigned int pump_app_to_net(struct conn *c, bool *progress)
 		if (n < 0)
 			return TCPINC_AB_APP_RESET;
 		c->a2n.len += n;
-		c->bytes_out += n;
+		account(c, 0, n);
 		*progress |= n > 0 || c->app_rd_eof;
 		return 0;
 	}
@@ -419,7 +431,7 @@ static unsigned int pump_app_to_net(struct conn *c, bool *progress)
 	if (r != n)
 		return TCPINC_AB_INTERNAL;
 	c->a2n.len = io.net_len;
-	c->bytes_out += n;
+	account(c, 0, n);
 	c->fin_queued = c->app_rd_eof;
 	*progress = true;
 	return 0;
@@ -443,7 +455,7 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 		if (n < 0)
 			return TCPINC_AB_PEER_RESET;
 		c->n2a.len += n;
-		c->bytes_in += n;
+		account(c, n, 0);
 		*progress |= n > 0 || c->net_rd_eof;
 		return 0;
 	}
@@ -471,7 +483,7 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 	buf_consume(&c->raw, n);
 	c->a2n.len = io.net_len;
 	c->n2a.len = io.app_len;
-	c->bytes_in += io.app_len - before;
+	account(c, io.app_len - before, 0);
 	if (io.eof)
 		c->peer_finp = true;
 	if (n > 0)

@@ -109,6 +109,14 @@ static int setup(char *err, size_t errlen)
 	}
 	tcpincd.ctl = (struct tcpincd_ev){ .kind = EV_CTL, .fd = e };
 
+	e = tcpincd_bpf_join_cgroup(&tcpincd.bpf);
+	if (e < 0) {
+		snprintf(err, errlen, "tcpincd's own cgroup (cgroup v2 needed): %s",
+			 strerror(-e));
+		return e;
+	}
+	close(e);
+
 	for (i = 0; i < TCPINC_SLOT_MAX; i++) {
 		tcpincd.lst[i] = (struct tcpincd_ev){ .kind = EV_LISTENER,
 						      .fd = -1, .slot = i };
