@@ -103,17 +103,22 @@ done
 
 step "Server on $B: tcpinc run -- python3 -m http.server $PORT"
 ip netns exec "$B" "$TCPINC" run -- python3 -m http.server "$PORT" \
-	--bind "$ADDR_B" --directory "$TMP/www" >"$TMP/server.log" 2>&1 &
+	--protocol HTTP/1.1 --bind "$ADDR_B" --directory "$TMP/www" \
+	>"$TMP/server.log" 2>&1 &
 for _ in $(seq 100); do
 	ip netns exec "$B" ss -Hltn "sport = :$PORT" | grep -q . && break
 	sleep 0.1
 done
 
-step "Client on $A: tcpinc run -- curl http://$ADDR_B:$PORT/secret.bin (slowly)"
-ip netns exec "$A" "$TCPINC" run -- curl -sS --limit-rate 256k \
-	-o "$TMP/got.bin" "http://$ADDR_B:$PORT/secret.bin" &
+# Four downloads, one per second, on one kept-alive connection: it stays
+# open for about three seconds, long enough to look at it.
+URL=http://$ADDR_B:$PORT/secret.bin
+step "Client on $A: tcpinc run -- curl --rate 1/s $URL (4 times)"
+ip netns exec "$A" "$TCPINC" run -- curl -sS --rate 1/s \
+	-o "$TMP/got1.bin" "$URL" -o "$TMP/got2.bin" "$URL" \
+	-o "$TMP/got3.bin" "$URL" -o "$TMP/got.bin" "$URL" &
 curl_pid=$!
-sleep 1.5
+sleep 1.2
 
 step "tcpinc show on $A (client side) while the download runs"
 ip netns exec "$A" "$TCPINC" show || true
@@ -138,7 +143,7 @@ echo
 echo "SYN and SYN-ACK on the wire (TCP option 69 = TCP-ENO, printed by tcpdump as unknown-69 <hex>):"
 tcpdump -r "$TMP/demo.pcap" -n -vv "tcp port $PORT and tcp[tcpflags] & tcp-syn != 0" \
 	2>/dev/null | grep -o '[0-9.]* > [0-9.]*: Flags \[S\.\{0,1\}\].*' |
-	sed 's/^/  /' | cut -c1-220
+	sed -e 's/cksum 0x[0-9a-f]* ([^)]*), //' -e 's/^/  /' | cut -c1-220
 syn69=$(tcpdump -r "$TMP/demo.pcap" -n -vv \
 	"tcp port $PORT and tcp[tcpflags] & tcp-syn != 0" 2>/dev/null |
 	grep -c 'unknown-69' || true)
@@ -146,7 +151,7 @@ echo "  -> $syn69 of the SYN/SYN-ACK segments carry option 69"
 [ "$syn69" -ge 2 ] || ok=0
 echo
 found=$(grep -a -c -F "$SECRET" "$TMP/demo.pcap" || true)
-echo "The page contains \"$SECRET\" 256 times."
+echo "The page contains \"$SECRET\" 256 times (1 MiB file, downloaded 4 times)."
 echo "Occurrences of it in the capture of the link: $found"
 if [ "$found" -ne 0 ]; then
 	echo "  -> CLEARTEXT ON THE WIRE"
