@@ -26,7 +26,9 @@ A mismatch or a socket error ends the connection at once (no hold).
 One JSON line per connection on stdout:
   {"sent":N,"received":N,"sha256_sent":"..","sha256_received":"..",
    "result":"eof"|"error"|"mismatch"|"short","error":"ECONNRESET"|"",
-   "peer":"IP:PORT","local":"IP:PORT", ...}
+   "peer":"IP:PORT","local":"IP:PORT","local_at_connect":"IP:PORT", ...}
+  ("local" is read after the transfer, "local_at_connect" right after
+  connect()/accept())
 Exit status (the worst over all connections): 0 = EOF after exactly the
 expected bytes, all correct; 2 = a received byte differed; 3 = a socket error
 before EOF, every byte so far correct; 4 = EOF before the expected count;
@@ -217,7 +219,7 @@ class Conn:
                 self.result, self.error = "error", self.send_error
         return self.result
 
-    def report(self, peer, local):
+    def report(self, peer, local, local_at_connect):
         rec = {
             "sent": self.sent,
             "received": self.received,
@@ -227,6 +229,7 @@ class Conn:
             "error": self.error,
             "peer": fmt_addr(peer),
             "local": fmt_addr(local),
+            "local_at_connect": fmt_addr(local_at_connect),
         }
         if self.send_error:
             rec["send_error"] = self.send_error
@@ -250,7 +253,15 @@ def one_conn(sock, args, send_dir, recv_dir):
         peer = local = None
     conn = Conn(sock, args, send_dir, recv_dir)
     result = conn.run()
-    conn.report(peer, local)
+    # tcpinc shows the real local address once its network-side connect()
+    # has been issued, which can be a moment after the application's own
+    # connect() returned; "local" is read after the transfer.
+    local_at_connect = local
+    try:
+        local = sock.getsockname()
+    except OSError:
+        pass
+    conn.report(peer, local, local_at_connect)
     try:
         sock.close()
     except OSError:

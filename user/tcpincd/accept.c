@@ -74,6 +74,8 @@ static void accept_outbound(int afd, const struct sockaddr_storage *peer)
 	err = start_connect(nfd, &dst, len);
 	if (err)
 		conn_connected(c, -err);
+	else
+		conn_publish_local(c);
 }
 
 static void accept_inbound(int nfd)

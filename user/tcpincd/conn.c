@@ -328,9 +328,24 @@ static void decide_mode(struct conn *c)
 	conn_event(c, false, 0);
 }
 
-void conn_connected(struct conn *c, int err)
+void conn_publish_local(struct conn *c)
 {
 	struct tcpinc_out o;
+	socklen_t len = sizeof(c->local);
+
+	/* The kernel picks the source address and port in connect() itself. */
+	if (getsockname(c->net.fd, (struct sockaddr *)&c->local, &len))
+		return;
+	/* Let getsockname() in the application show the real local address. */
+	if (bpf_map_lookup_elem(tcpincd.bpf.out_by_cookie, &c->app_cookie, &o) == 0) {
+		tcpincd_ep_from_sa(&o.local, &c->local);
+		bpf_map_update_elem(tcpincd.bpf.out_by_cookie, &c->app_cookie,
+				    &o, BPF_EXIST);
+	}
+}
+
+void conn_connected(struct conn *c, int err)
+{
 	socklen_t len;
 	__u64 cookie;
 
@@ -342,14 +357,6 @@ void conn_connected(struct conn *c, int err)
 	if (!c->outbound) {
 		decide_mode(c);
 		return;
-	}
-	len = sizeof(c->local);
-	getsockname(c->net.fd, (struct sockaddr *)&c->local, &len);
-	/* Let getsockname() in the application show the real local address. */
-	if (bpf_map_lookup_elem(tcpincd.bpf.out_by_cookie, &c->app_cookie, &o) == 0) {
-		tcpincd_ep_from_sa(&o.local, &c->local);
-		bpf_map_update_elem(tcpincd.bpf.out_by_cookie, &c->app_cookie,
-				    &o, BPF_EXIST);
 	}
 	len = sizeof(cookie);
 	if (getsockopt(c->net.fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) ||

@@ -71,6 +71,11 @@ struct conn *conn_new(int app_fd, int net_fd, bool outbound);
  * Decides the mode from the ENO result and starts relaying.
  */
 void conn_connected(struct conn *c, int err);
+/*
+ * Outbound: publish the network socket's local address (known as soon as
+ * connect() was called) for the application's getsockname().
+ */
+void conn_publish_local(struct conn *c);
 /* Handle an epoll event on one of the connection's sockets. */
 void conn_event(struct conn *c, bool is_app, uint32_t events);
 /* Reset both sockets (RST) and free; counts `reason`. */
