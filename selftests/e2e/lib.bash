@@ -224,6 +224,7 @@ _start_app() {
 }
 
 # xfer_run MODE_A MODE_B ADDR C2S S2C [SHOW_HOSTS...]
+# (XFER_OPTS, if set, adds options to both xfer.py ends, e.g. --api.)
 # Server on B (bound to ADDR, port PORT), client on A, C2S bytes from the
 # client to the server and S2C back, both checked. While both ends hold the
 # connection open after the transfer, `tcpinc show -j` is saved for each of
@@ -235,11 +236,13 @@ xfer_run() {
 	rm -f "$T/release" "$T/srv.ready" "$T/cli.ready"
 	_start_app srv B "$mb" python3 "$XFER" server --bind "$addr" "$PORT" \
 		--send-bytes "$s2c" --expect-bytes "$c2s" --seed "$BATS_TEST_NUMBER" \
-		--hold-until "$T/release" --ready-file "$T/srv.ready" --timeout 60
+		--hold-until "$T/release" --ready-file "$T/srv.ready" --timeout 60 \
+		${XFER_OPTS:-}
 	wait_listen B "$PORT"
 	_start_app cli A "$ma" python3 "$XFER" client --connect "$addr" "$PORT" \
 		--send-bytes "$c2s" --expect-bytes "$s2c" --seed "$BATS_TEST_NUMBER" \
-		--hold-until "$T/release" --ready-file "$T/cli.ready" --timeout 60
+		--hold-until "$T/release" --ready-file "$T/cli.ready" --timeout 60 \
+		${XFER_OPTS:-}
 	wait_ready srv "$T/srv.ready"
 	wait_ready cli "$T/cli.ready"
 	for h in "$@"; do

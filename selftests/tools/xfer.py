@@ -47,6 +47,8 @@ import threading
 import time
 
 CANARY = b"TCPINC-CANARY-7f3a"
+# include/tcpinc.h: draft-ietf-tcpinc-api-06 options at level IPPROTO_TCP.
+TCP_ENO_SESSID, TCP_ENO_NEGTEP, TCP_ENO_ROLE = 0x4501, 0x4502, 0x4508
 BLOCK = 4096
 CHUNK = 1 << 20  # stream generated in 1 MiB chunks
 IO_SIZE = 256 * 1024
@@ -163,7 +165,23 @@ class Conn:
         self.received += n
         return n if ok else -1
 
+    def _query_api(self):
+        """--api: what an ENO-aware application asks (include/tcpinc.h)."""
+        api = {}
+        for name, opt, size in (("sessid", TCP_ENO_SESSID, 64),
+                                ("role", TCP_ENO_ROLE, 4),
+                                ("negtep", TCP_ENO_NEGTEP, 4)):
+            try:
+                v = self.sock.getsockopt(socket.IPPROTO_TCP, opt, size)
+                api[name] = v.hex() if name == "sessid" else \
+                    int.from_bytes(v, sys.byteorder)
+            except OSError as e:
+                api[name] = "errno:" + errno.errorcode.get(e.errno, str(e.errno))
+        self.api = api
+
     def _hold(self):
+        if self.args.api:
+            self._query_api()
         if self.args.ready_file:
             with open(self.args.ready_file, "a", encoding="ascii"):
                 pass
@@ -235,6 +253,8 @@ class Conn:
             rec["send_error"] = self.send_error
         if self.mismatch_at >= 0:
             rec["mismatch_at"] = self.mismatch_at
+        if getattr(self, "api", None) is not None:
+            rec["api"] = self.api
         print(json.dumps(rec), flush=True)
 
 
@@ -325,6 +345,9 @@ def main():
     ap.add_argument("--seed", default="1")
     ap.add_argument("--count", type=int, default=1,
                     help="server: connections to accept, one after another")
+    ap.add_argument("--api", action="store_true",
+                    help="act ENO-aware: report TCP_ENO_SESSID/ROLE/NEGTEP "
+                         "(getsockopt) in the JSON line as \"api\"")
     ap.add_argument("--hold", type=float, default=0.0,
                     help="seconds to keep the connection open after the transfer")
     ap.add_argument("--hold-until", metavar="FILE",
