@@ -10,8 +10,8 @@
  * holds at least the length they pass; lengths are checked against
  * TCPINC_ENO_OPT_MAX here, never trusted from the wire.
  *
- *   eno_next_sub()        one suboption of a SYN-form option (iterator)
  *   eno_parse_syn()       validate a SYN-form option, summarise its TEPs
+ *   eno_walk()            the suboption walk under it (summarise or pick)
  *   eno_tcp_opts_count()  how many ENO options a TCP header carries
  *   eno_build_syn()       our SYN-form option as active opener
  *   eno_build_answer()    our SYN-ACK option as passive opener
@@ -27,8 +27,44 @@
 
 #ifdef __BPF__
 #define ENO_FN static inline __attribute__((always_inline))
+
+/*
+ * Loops over wire bytes use the kernel's numeric iterator (6.4+): the
+ * verifier checks such a body until its state converges, where a plain
+ * bounded loop is re-checked for every iteration of every path and a walk
+ * driven by the bytes' values exceeds its 1M-instruction budget.
+ */
+extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end)
+	__attribute__((section(".ksyms")));
+extern int *bpf_iter_num_next(struct bpf_iter_num *it)
+	__attribute__((section(".ksyms")));
+extern void bpf_iter_num_destroy(struct bpf_iter_num *it)
+	__attribute__((section(".ksyms")));
+
+ENO_FN void eno_iter_end(struct bpf_iter_num *it)
+{
+	bpf_iter_num_destroy(it);
+}
+
+ENO_FN int eno_iter_next(struct bpf_iter_num *it, __u32 *i)
+{
+	int *p = bpf_iter_num_next(it);
+
+	if (!p)
+		return 0;
+	*i = *p;
+	return 1;
+}
+
+/* for (i = start; i < end; i++), body may break or return */
+#define ENO_FOR(i, start, end)                                                 \
+	for (struct bpf_iter_num eno_it_ __attribute__((cleanup(eno_iter_end))), \
+	     *eno_once_ __attribute__((unused)) =                              \
+		     (bpf_iter_num_new(&eno_it_, (start), (end)), (void *)0);  \
+	     eno_iter_next(&eno_it_, &(i));)
 #else
 #define ENO_FN static inline
+#define ENO_FOR(i, start, end) for ((i) = (start); (i) < (end); (i)++)
 #endif
 
 /* TCP header and option framing (RFC 9293 §3.1) */
@@ -46,10 +82,6 @@
 #define ENO_TEP_MIN 0x20 /* below: global suboption (v=0), length byte (v=1) */
 #define ENO_LEN_DATA(c) (((c) & 0x1f) + 1) /* length byte: 1..32 data bytes */
 #define ENO_GOPT_SENT_MASK (TCPINC_GOPT_A | TCPINC_GOPT_B) /* z bits sent 0 */
-
-/* TEP identifier glt as a bit index: 0x20..0x7f -> 0..95 */
-#define ENO_TEP_BITS 96
-#define ENO_TEP_WORDS 3
 
 /* tcpcrypt resumption suboption data: 9-byte identifier half + 0-8 nonce */
 #define ENO_RESUME_DATA_MIN 9
@@ -72,18 +104,9 @@ struct eno_policy {
 		.n_teps = 1, .teps = { TCPINC_TEP_CURVE25519 },                \
 	}
 
-enum eno_sub_type {
-	ENO_SUB_END = 0, /* no more suboptions */
-	ENO_SUB_GLOBAL, /* global suboption, `byte` holds it */
-	ENO_SUB_TEP, /* TEP identifier `byte` (v bit kept) and its data */
-	ENO_SUB_INVALID, /* length-byte rule broken: ignore the whole option */
-};
-
-struct eno_sub {
-	__u8 type; /* enum eno_sub_type */
-	__u8 byte;
-	__u8 data_off; /* offset of the TEP's data from the start of the option */
-	__u8 data_len;
+/* A set of TEP identifiers glt 0x20..0x7f, v ignored. */
+struct eno_tepset {
+	__u64 lo, hi;
 };
 
 /* Summary of a well-formed SYN-form option. */
@@ -92,9 +115,11 @@ struct eno_syn_info {
 	__u8 gopt_explicit;
 	__u8 n_teps; /* TEP suboptions, repeats included; 0 = vacuous */
 	__u8 syn_tep; /* last TEP byte: the "SYN TEP" that owns SYN data */
-	__u32 seen[ENO_TEP_WORDS]; /* glt present (v ignored) */
-	__u32 invalid[ENO_TEP_WORDS]; /* glt repeated or with bad data */
-	__u32 resume[ENO_TEP_WORDS]; /* glt offered with resumption data */
+	__u8 syn_tep_data_off; /* its data: offset in the option, length */
+	__u8 syn_tep_data_len;
+	struct eno_tepset seen; /* glt present */
+	struct eno_tepset invalid; /* glt repeated or with bad data */
+	struct eno_tepset resume; /* glt offered with resumption data */
 };
 
 /* Result of a negotiation. */
@@ -105,173 +130,229 @@ struct eno_result {
 	__u8 peer_gopt; /* peer's global suboption, 0 if implicit or unknown */
 };
 
-ENO_FN __u32 eno_tep_bit(__u8 byte)
+/*
+ * The set holding only byte's glt, empty for a byte below 0x20. Sets are
+ * updated with bit operations, never by branching on their contents: a
+ * branch on a value the verifier knows (the zeroed sets of the first
+ * iteration) makes it track that value exactly, and the walk's loop then
+ * never converges.
+ */
+ENO_FN struct eno_tepset eno_set_of(__u8 byte)
 {
-	return (__u32)((byte & ENO_SUB_GLT) - ENO_TEP_MIN) & 0x7f;
+	struct eno_tepset m = { 0, 0 };
+	__u32 glt = byte & ENO_SUB_GLT;
+
+	if (glt >= ENO_TEP_MIN + 64)
+		m.hi = 1ULL << (glt - ENO_TEP_MIN - 64);
+	else if (glt >= ENO_TEP_MIN)
+		m.lo = 1ULL << (glt - ENO_TEP_MIN);
+	return m;
 }
 
-ENO_FN int eno_set_has(const __u32 *set, __u8 byte)
+ENO_FN int eno_set_has(const struct eno_tepset *set, __u8 byte)
 {
-	__u32 bit = eno_tep_bit(byte);
+	struct eno_tepset m = eno_set_of(byte);
 
-	if (bit >= ENO_TEP_BITS)
+	return ((set->lo & m.lo) | (set->hi & m.hi)) != 0;
+}
+
+ENO_FN void eno_set_add(struct eno_tepset *set, __u8 byte)
+{
+	struct eno_tepset m = eno_set_of(byte);
+
+	set->lo |= m.lo;
+	set->hi |= m.hi;
+}
+
+/* glt is valid for the connection (§4.6 rules 1-3, RFC 8548 §5.1). */
+ENO_FN int eno_tep_valid(const struct eno_syn_info *a,
+			 const struct eno_syn_info *b, __u8 byte)
+{
+	if (!eno_set_has(&a->seen, byte) || eno_set_has(&a->invalid, byte) ||
+	    eno_set_has(&b->invalid, byte))
 		return 0;
-	return (set[bit >> 5] >> (bit & 31)) & 1;
+	/* B may resume only what A offered to resume */
+	return !eno_set_has(&b->resume, byte) || eno_set_has(&a->resume, byte);
 }
 
-ENO_FN void eno_set_add(__u32 *set, __u8 byte)
+/* Pass over B's option that picks the negotiated TEP. */
+struct eno_pick {
+	const struct eno_syn_info *a, *b;
+	__u8 tep; /* last valid TEP seen so far, 0 if none */
+};
+
+/* One TEP suboption: add it to info, or consider it for pick. */
+ENO_FN void eno_visit_tep(struct eno_syn_info *info, struct eno_pick *pick,
+			  __u8 byte, __u32 data_off, __u32 data_len)
 {
-	__u32 bit = eno_tep_bit(byte);
+	struct eno_tepset m;
 
-	if (bit < ENO_TEP_BITS)
-		set[bit >> 5] |= 1U << (bit & 31);
-}
-
-/*
- * Next suboption of the SYN-form option opt[0..opt_len) starting at *pos
- * (2 for the first), RFC 8547 §4.1. Advances *pos by at least one byte unless
- * it returns ENO_SUB_END or ENO_SUB_INVALID.
- */
-ENO_FN int eno_next_sub(const __u8 *opt, __u32 opt_len, __u32 *pos,
-			struct eno_sub *sub)
-{
-	__u32 i = *pos, data_len;
-	__u8 c, next;
-
-	sub->byte = 0;
-	sub->data_off = 0;
-	sub->data_len = 0;
-	if (opt_len > TCPINC_ENO_OPT_MAX || i >= opt_len) {
-		sub->type = ENO_SUB_END;
-		return ENO_SUB_END;
+	if (pick) {
+		if (eno_tep_valid(pick->a, pick->b, byte))
+			pick->tep = byte;
+		return;
 	}
-	c = opt[i];
-	sub->byte = c;
-	if (c < ENO_TEP_MIN) {
-		sub->type = ENO_SUB_GLOBAL;
-		*pos = i + 1;
-	} else if (c < ENO_SUB_V) {
-		sub->type = ENO_SUB_TEP;
-		*pos = i + 1;
-	} else if (c < (ENO_SUB_V | ENO_TEP_MIN)) {
-		/* length byte: must be followed by a v=1 TEP and its data */
-		data_len = ENO_LEN_DATA(c);
-		if (i + 1 >= opt_len)
-			goto invalid;
-		next = opt[i + 1];
-		if (next < (ENO_SUB_V | ENO_TEP_MIN))
-			goto invalid;
-		if (i + 2 + data_len > opt_len)
-			goto invalid;
-		sub->type = ENO_SUB_TEP;
-		sub->byte = next;
-		sub->data_off = i + 2;
-		sub->data_len = data_len;
-		*pos = i + 2 + data_len;
-	} else {
-		/* v=1 TEP without length byte: data runs to the option's end */
-		sub->type = ENO_SUB_TEP;
-		sub->data_off = i + 1;
-		sub->data_len = opt_len - i - 1;
-		*pos = opt_len;
-	}
-	return sub->type;
-invalid:
-	sub->type = ENO_SUB_INVALID;
-	return ENO_SUB_INVALID;
+	m = eno_set_of(byte);
+	info->n_teps++;
+	info->syn_tep = byte;
+	info->syn_tep_data_off = data_off;
+	info->syn_tep_data_len = data_len;
+	/* tcpcrypt defines no repeated suboptions (§4.6 rule 3) */
+	info->invalid.lo |= info->seen.lo & m.lo;
+	info->invalid.hi |= info->seen.hi & m.hi;
+	info->seen.lo |= m.lo;
+	info->seen.hi |= m.hi;
+	/* v=1 with < 9 bytes means v=0 (RFC 8548 §5.1) */
+	if (!(byte & ENO_SUB_V) || data_len < ENO_RESUME_DATA_MIN)
+		return;
+	if (data_len > ENO_RESUME_DATA_MAX)
+		eno_set_add(&info->invalid, byte);
+	else
+		eno_set_add(&info->resume, byte);
 }
 
 /*
- * Validate a SYN-form ENO option (kind, length byte matching opt_len,
- * suboptions) and summarise it. Returns 0, or -1 when the option must be
- * ignored and encryption disabled.
+ * Walk the suboptions of the SYN-form option opt[0..len) (RFC 8547 §4.1).
+ * Exactly one of info (summarise) and pick (choose in B's option) is set.
+ * Returns 0, or -1 when the option is ill-formed: it must then be ignored
+ * and encryption disabled.
+ *
+ * One byte per iteration, and no comparison of a wire value with len (an
+ * overrun shows as data still to skip at the end), so that the BPF
+ * verifier's view of the loop converges quickly.
  */
-ENO_FN int eno_parse_syn(const __u8 *opt, __u32 opt_len,
-			 struct eno_syn_info *info)
+ENO_FN int eno_walk(const __u8 *opt, __u32 len, struct eno_syn_info *info,
+		    struct eno_pick *pick)
 {
-	struct eno_sub sub;
-	__u32 pos = 2, n, w;
+	__u32 i, skip = 0, data_len = 0;
+	int after_len = 0;
+	__u8 c;
 
-	info->gopt = 0;
-	info->gopt_explicit = 0;
-	info->n_teps = 0;
-	info->syn_tep = 0;
-	for (w = 0; w < ENO_TEP_WORDS; w++) {
-		info->seen[w] = 0;
-		info->invalid[w] = 0;
-		info->resume[w] = 0;
+	if (info) {
+		info->gopt = 0;
+		info->gopt_explicit = 0;
+		info->n_teps = 0;
+		info->syn_tep = 0;
+		info->syn_tep_data_off = 0;
+		info->syn_tep_data_len = 0;
+		info->seen.lo = info->seen.hi = 0;
+		info->invalid.lo = info->invalid.hi = 0;
+		info->resume.lo = info->resume.hi = 0;
 	}
-	if (opt_len < 2 || opt_len > TCPINC_ENO_OPT_MAX)
+	if (len < 2 || len > TCPINC_ENO_OPT_MAX)
 		return -1;
-	if (opt[0] != TCPINC_ENO_KIND || opt[1] != opt_len)
+	if (opt[0] != TCPINC_ENO_KIND || opt[1] != len)
 		return -1;
 
-	/* each suboption takes at least one byte: 38 of them at most */
-	for (n = 0; n < TCPINC_ENO_OPT_MAX; n++) {
-		switch (eno_next_sub(opt, opt_len, &pos, &sub)) {
-		case ENO_SUB_END:
-			return 0;
-		case ENO_SUB_INVALID:
-			return -1;
-		case ENO_SUB_GLOBAL:
+	ENO_FOR(i, 2, TCPINC_ENO_OPT_MAX) {
+		if (i >= len)
+			break;
+		c = opt[i];
+		if (skip) { /* data of a suboption that had a length byte */
+			skip--;
+			continue;
+		}
+		if (after_len) {
+			/* a length byte must be followed by a v=1 TEP */
+			if (c < (ENO_SUB_V | ENO_TEP_MIN))
+				return -1;
+			eno_visit_tep(info, pick, c, i + 1, data_len);
+			skip = data_len;
+			after_len = 0;
+		} else if (c < ENO_TEP_MIN) {
 			/* a receiver ignores all but the first (§4.5) */
-			if (!info->gopt_explicit) {
-				info->gopt = sub.byte;
+			if (info && !info->gopt_explicit) {
+				info->gopt = c;
 				info->gopt_explicit = 1;
 			}
-			break;
-		default:
-			info->n_teps++;
-			info->syn_tep = sub.byte;
-			/* tcpcrypt defines no repeated suboptions (§4.6 rule 3) */
-			if (eno_set_has(info->seen, sub.byte))
-				eno_set_add(info->invalid, sub.byte);
-			eno_set_add(info->seen, sub.byte);
-			/* v=1 with < 9 bytes means v=0 (RFC 8548 §5.1) */
-			if (!(sub.byte & ENO_SUB_V) ||
-			    sub.data_len < ENO_RESUME_DATA_MIN)
-				break;
-			if (sub.data_len > ENO_RESUME_DATA_MAX)
-				eno_set_add(info->invalid, sub.byte);
-			else
-				eno_set_add(info->resume, sub.byte);
+		} else if (c < ENO_SUB_V) {
+			eno_visit_tep(info, pick, c, i + 1, 0);
+		} else if (c < (ENO_SUB_V | ENO_TEP_MIN)) {
+			after_len = 1;
+			data_len = ENO_LEN_DATA(c);
+		} else {
+			/* v=1 without length byte: data to the option's end */
+			eno_visit_tep(info, pick, c, i + 1, len - i - 1);
 			break;
 		}
 	}
-	return 0;
+	/* a length byte without its TEP, or data running past the end */
+	return after_len || skip ? -1 : 0;
 }
 
 /*
+ * Validate a SYN-form ENO option (kind, length byte matching len,
+ * suboptions) and summarise it into info. Returns 0, or -1 when the option
+ * must be ignored and encryption disabled.
+ *
+ * In BPF this is a global function, so the verifier checks the walk once
+ * rather than once per path of every caller (a decision parses twice, then
+ * walks again); opt must then point to TCPINC_ENO_OPT_MAX bytes.
+ */
+#ifdef __BPF__
+struct eno_optbuf {
+	__u8 b[TCPINC_ENO_OPT_MAX];
+};
+
+__attribute__((noinline)) int eno_parse_syn_bpf(const struct eno_optbuf *opt,
+						__u32 len,
+						struct eno_syn_info *info)
+{
+	if (!opt || !info)
+		return -1;
+	return eno_walk(opt->b, len, info, (struct eno_pick *)0);
+}
+
+#define eno_parse_syn(opt, len, info)                                          \
+	eno_parse_syn_bpf((const struct eno_optbuf *)(opt), (len), (info))
+#else
+ENO_FN int eno_parse_syn(const __u8 *opt, __u32 len, struct eno_syn_info *info)
+{
+	return eno_walk(opt, len, info, (struct eno_pick *)0);
+}
+#endif
+
+/*
  * Count the ENO options among TCP options opts[0..len) (the bytes after the
- * 20-byte fixed header); *first_off is the offset of the first one. Stops at
- * EOL or at a malformed option, as the kernel's own parser does.
+ * 20-byte fixed header): 0, 1, or 2 for several. *first_off is the offset of
+ * the first. Stops at EOL or at a malformed option as the kernel's own
+ * parser does; an option that runs past len is not counted. Written like
+ * eno_walk() for the verifier's sake.
  */
 ENO_FN __u32 eno_tcp_opts_count(const __u8 *opts, __u32 len, __u32 *first_off)
 {
-	__u32 i = 0, n, count = 0, olen;
-	__u8 kind;
+	__u32 i, skip = 0, count = 0, start = 0;
+	int want_len = 0, is_eno = 0;
+	__u8 c;
 
 	*first_off = 0;
 	if (len > ENO_TCP_HDR_MAX - ENO_TCP_HDR_MIN)
 		return 0;
-	for (n = 0; n < ENO_TCP_HDR_MAX - ENO_TCP_HDR_MIN; n++) {
+	ENO_FOR(i, 0, ENO_TCP_HDR_MAX - ENO_TCP_HDR_MIN) {
 		if (i >= len)
 			break;
-		kind = opts[i];
-		if (kind == ENO_TCPOPT_EOL)
+		c = opts[i];
+		if (skip) {
+			skip--;
+		} else if (want_len) {
+			if (c < 2)
+				break;
+			skip = c - 2;
+			want_len = 0;
+		} else if (c == ENO_TCPOPT_EOL) {
 			break;
-		if (kind == ENO_TCPOPT_NOP) {
-			i++;
+		} else if (c != ENO_TCPOPT_NOP) {
+			is_eno = c == TCPINC_ENO_KIND;
+			start = i;
+			want_len = 1;
 			continue;
 		}
-		if (i + 1 >= len)
-			break;
-		olen = opts[i + 1];
-		if (olen < 2 || i + olen > len)
-			break;
-		if (kind == TCPINC_ENO_KIND && count++ == 0)
-			*first_off = i;
-		i += olen;
+		if (!skip && !want_len && is_eno) { /* it ended within len */
+			if (!count)
+				*first_off = start;
+			count = count ? 2 : 1;
+			is_eno = 0;
+		}
 	}
 	return count;
 }
@@ -300,12 +381,6 @@ ENO_FN __u32 eno_build_syn(const struct eno_policy *pol, __u8 *out)
 	return n;
 }
 
-/* A's suboption for `tep` is one we can accept (§4.6 rules 1-3, A's side). */
-ENO_FN int eno_offer_ok(const struct eno_syn_info *a, __u8 tep)
-{
-	return eno_set_has(a->seen, tep) && !eno_set_has(a->invalid, tep);
-}
-
 /*
  * Our SYN-ACK option as passive opener, a pure function of A's option
  * (peer[0..peer_len), length 0 if A sent none) so that retransmissions and
@@ -332,7 +407,8 @@ ENO_FN __u32 eno_build_answer(const struct eno_policy *pol, const __u8 *peer,
 			if (i >= pol->n_teps)
 				continue;
 			tep = pol->teps[i] & ENO_SUB_GLT;
-			if (tep >= ENO_TEP_MIN && eno_offer_ok(&a, tep)) {
+			if (tep >= ENO_TEP_MIN && eno_set_has(&a.seen, tep) &&
+			    !eno_set_has(&a.invalid, tep)) {
 				out[n++] = tep;
 				break;
 			}
@@ -356,10 +432,7 @@ ENO_FN int eno_decide(const struct eno_policy *pol, const __u8 *local,
 		      int passive, struct eno_result *res)
 {
 	struct eno_syn_info li, pi;
-	const struct eno_syn_info *a, *b;
-	const __u8 *b_opt;
-	__u32 b_len, pos = 2, n;
-	struct eno_sub sub;
+	struct eno_pick pick;
 	__u8 local_b;
 
 	res->role = 0;
@@ -389,28 +462,17 @@ ENO_FN int eno_decide(const struct eno_policy *pol, const __u8 *local,
 	if (!pi.n_teps)
 		return res->reason;
 
-	a = local_b ? &pi : &li;
-	b = local_b ? &li : &pi;
-	b_opt = local_b ? local : peer;
-	b_len = local_b ? local_len : peer_len;
-	for (n = 0; n < TCPINC_ENO_OPT_MAX; n++) {
-		if (eno_next_sub(b_opt, b_len, &pos, &sub) != ENO_SUB_GLOBAL &&
-		    sub.type != ENO_SUB_TEP)
-			break;
-		if (sub.type != ENO_SUB_TEP)
-			continue;
-		if (!eno_offer_ok(a, sub.byte) ||
-		    eno_set_has(b->invalid, sub.byte))
-			continue;
-		/* B may resume only what A offered to resume (RFC 8548 §5.1) */
-		if (eno_set_has(b->resume, sub.byte) &&
-		    !eno_set_has(a->resume, sub.byte))
-			continue;
-		res->tep = sub.byte;
-	}
+	pick.a = local_b ? &pi : &li;
+	pick.b = local_b ? &li : &pi;
+	pick.tep = 0;
+	if (local_b)
+		eno_walk(local, local_len, (struct eno_syn_info *)0, &pick);
+	else
+		eno_walk(peer, peer_len, (struct eno_syn_info *)0, &pick);
 	res->reason = TCPINC_FB_NO_COMMON_TEP;
-	if (!res->tep)
+	if (!pick.tep)
 		return res->reason;
+	res->tep = pick.tep;
 	res->role = local_b ? 1 : 0;
 	res->reason = TCPINC_R_NEGOTIATED;
 	return res->reason;

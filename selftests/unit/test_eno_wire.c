@@ -29,27 +29,6 @@ static int decide_hex(const struct eno_policy *pol, const char *local,
 			  res);
 }
 
-/* Walk every suboption of hex into subs[]; returns how many, -1 if invalid. */
-static int subs_hex(const char *hex, struct eno_sub *subs, int cap)
-{
-	__u8 buf[TCPINC_ENO_OPT_MAX];
-	__u32 len = opt(hex, buf), pos = 2;
-	int n = 0;
-
-	for (;;) {
-		struct eno_sub s;
-		int t = eno_next_sub(buf, len, &pos, &s);
-
-		if (t == ENO_SUB_END)
-			return n;
-		if (t == ENO_SUB_INVALID)
-			return -1;
-		if (n < cap)
-			subs[n] = s;
-		n++;
-	}
-}
-
 static void test_digest_transcript_example(void)
 {
 	struct eno_result ra, rb;
@@ -61,7 +40,7 @@ static void test_digest_transcript_example(void)
 	CHECK_EQ(info.gopt_explicit, 0);
 	CHECK_EQ(info.n_teps, 2);
 	CHECK_EQ(info.syn_tep, 0x23);
-	CHECK(eno_set_has(info.seen, 0x21) && eno_set_has(info.seen, 0x23));
+	CHECK(eno_set_has(&info.seen, 0x21) && eno_set_has(&info.seen, 0x23));
 
 	CHECK_EQ(decide_hex(&pol_default, "45 04 21 23", "45 04 01 23", 0, &ra),
 		 TCPINC_R_NEGOTIATED);
@@ -202,25 +181,31 @@ static void test_vacuous(void)
 
 static void test_length_byte(void)
 {
-	struct eno_sub s[4];
 	struct eno_syn_info info;
 
 	/* 0x82 = 3 data bytes, then TEP 0xa3 (v=1), then TEP 0x21 */
-	CHECK_EQ(subs_hex("45 08 82 a3 aa bb cc 21", s, 4), 2);
-	CHECK_EQ(s[0].type, ENO_SUB_TEP);
-	CHECK_EQ(s[0].byte, 0xa3);
-	CHECK_EQ(s[0].data_off, 4);
-	CHECK_EQ(s[0].data_len, 3);
-	CHECK_EQ(s[1].byte, 0x21);
-	CHECK_EQ(s[1].data_len, 0);
+	CHECK_EQ(parse_hex("45 08 82 a3 aa bb cc 21", &info), 0);
+	CHECK_EQ(info.n_teps, 2);
+	CHECK(eno_set_has(&info.seen, 0x23) && eno_set_has(&info.seen, 0x21));
+	CHECK(!eno_set_has(&info.seen, 0x2a)); /* data is not a TEP */
+	CHECK_EQ(info.syn_tep, 0x21);
+	CHECK_EQ(info.syn_tep_data_len, 0);
+	/* same with the length-byte TEP last */
+	CHECK_EQ(parse_hex("45 08 21 82 a3 aa bb cc", &info), 0);
+	CHECK_EQ(info.syn_tep, 0xa3);
+	CHECK_EQ(info.syn_tep_data_off, 5);
+	CHECK_EQ(info.syn_tep_data_len, 3);
 
 	/* 0x9f = 32 bytes: exactly fills a 36-byte option */
-	CHECK_EQ(subs_hex("45 24 9f ff"
-			  "00000000000000000000000000000000"
-			  "00000000000000000000000000000000",
-			  s, 4),
-		 1);
-	CHECK_EQ(s[0].data_len, 32);
+	CHECK_EQ(parse_hex("45 24 9f ff"
+			   "00000000000000000000000000000000"
+			   "00000000000000000000000000000000",
+			   &info),
+		 0);
+	CHECK_EQ(info.syn_tep, 0xff);
+	CHECK_EQ(info.syn_tep_data_off, 4);
+	CHECK_EQ(info.syn_tep_data_len, 32);
+	CHECK(eno_set_has(&info.invalid, 0x7f)); /* 32 > 17 resume bytes */
 
 	/* overrun: data would run past the end of the option */
 	CHECK_EQ(parse_hex("45 06 82 a3 aa bb", &info), -1);
@@ -238,7 +223,7 @@ static void test_length_byte(void)
 	CHECK_EQ(parse_hex("45 05 80 9f aa", &info), -1);
 	/* 0xa0 (v=1, glt 0x20) is the smallest byte allowed after it */
 	CHECK_EQ(parse_hex("45 05 80 a0 aa", &info), 0);
-	CHECK(eno_set_has(info.seen, 0x20));
+	CHECK(eno_set_has(&info.seen, 0x20));
 
 	/* a bad length byte anywhere disables, even after a good TEP */
 	{
@@ -255,33 +240,33 @@ static void test_length_byte(void)
 
 static void test_data_to_end(void)
 {
-	struct eno_sub s[4];
 	struct eno_syn_info info;
 
 	/* v=1 TEP without length byte: swallows the rest, bytes < 0x20 too */
-	CHECK_EQ(subs_hex("45 07 21 a3 01 80 23", s, 4), 2);
-	CHECK_EQ(s[1].byte, 0xa3);
-	CHECK_EQ(s[1].data_off, 4);
-	CHECK_EQ(s[1].data_len, 3);
 	CHECK_EQ(parse_hex("45 07 21 a3 01 80 23", &info), 0);
+	CHECK_EQ(info.syn_tep, 0xa3);
+	CHECK_EQ(info.syn_tep_data_off, 4);
+	CHECK_EQ(info.syn_tep_data_len, 3);
 	CHECK_EQ(info.gopt_explicit, 0); /* the 01 was data, not a gopt */
 	CHECK_EQ(info.n_teps, 2);
-	CHECK(!eno_set_has(info.seen, 0x01));
+	CHECK(!eno_set_has(&info.seen, 0x01));
 
 	/* v=1 as the very last byte: zero bytes of data, still a TEP */
-	CHECK_EQ(subs_hex("45 03 a3", s, 4), 1);
-	CHECK_EQ(s[0].data_len, 0);
 	CHECK_EQ(parse_hex("45 03 a3", &info), 0);
-	CHECK(eno_set_has(info.seen, 0x23));
-	CHECK(!eno_set_has(info.resume, 0x23));
+	CHECK_EQ(info.syn_tep, 0xa3);
+	CHECK_EQ(info.syn_tep_data_len, 0);
+	CHECK(eno_set_has(&info.seen, 0x23));
+	CHECK(!eno_set_has(&info.resume, 0x23));
 
 	/* data longer than 32 bytes is allowed for the last suboption */
-	CHECK_EQ(subs_hex("45 28 a3"
-			  "0102030405060708091011121314151617181920"
-			  "2122232425262728293031323334353637",
-			  s, 4),
-		 1);
-	CHECK_EQ(s[0].data_len, 37);
+	CHECK_EQ(parse_hex("45 28 a3"
+			   "0102030405060708091011121314151617181920"
+			   "2122232425262728293031323334353637",
+			   &info),
+		 0);
+	CHECK_EQ(info.n_teps, 1);
+	CHECK_EQ(info.syn_tep_data_off, 3);
+	CHECK_EQ(info.syn_tep_data_len, 37);
 }
 
 static void test_global_suboptions(void)
@@ -579,6 +564,10 @@ static void test_tcp_opts_count(void)
 	n = test_unhex("450323 01 45040123", o, sizeof(o));
 	CHECK_EQ(eno_tcp_opts_count(o, n, &off), 2);
 	CHECK_EQ(off, 0);
+	/* several saturate at 2; the first is found after other options */
+	n = test_unhex("01 0303 07 4502 4502 4502", o, sizeof(o));
+	CHECK_EQ(eno_tcp_opts_count(o, n, &off), 2);
+	CHECK_EQ(off, 4);
 	/* ENO after EOL does not count */
 	n = test_unhex("0101 00 450323", o, sizeof(o));
 	CHECK_EQ(eno_tcp_opts_count(o, n, &off), 0);

@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * TCP-ENO (RFC 8547) on tcpincd's network-side sockets.
+ *
+ * Attached as sock_ops to tcpincd's own cgroup. The header-option callbacks
+ * write and read kind 69; the result lands in eno_conns under the socket
+ * cookie, final (ENABLED or DISABLED) before connect() or accept() returns,
+ * and tcpincd runs tcpcrypt from there and deletes the entry.
+ *
+ * Active opener (tcpincd's outbound sockets, not to loopback):
+ *   TCP_CONNECT_CB       entry NEGOTIATING; WRITE + PARSE_ALL cb flags
+ *   HDR_OPT_LEN/WRITE    SYN: our SYN-form option (`45 03 23`), bytes kept in
+ *                        local_opt; the same on every retransmission
+ *   ACTIVE_ESTABLISHED   skb = SYN-ACK: decide. Disabled: clear the flags.
+ *                        Enabled: keep them, so the third ACK and every
+ *                        segment after carry `45 02` (RFC 8547 §4.7) ...
+ *   PARSE_HDR_OPT_CB     ... until the peer's first non-SYN segment: then
+ *                        PEER_NONSYN and flags cleared (no cost on bulk data)
+ * The cb flags are the only per-socket state after establishment, because
+ * tcpincd deletes the entry as soon as connect() returns, which can be
+ * before `45 02` may stop.
+ *
+ * Passive opener (tcpincd's inbound listeners, in_port4/in_port6 only):
+ *   TCP_LISTEN_CB        WRITE cb flag (children inherit it) and TCP_SAVE_SYN
+ *   HDR_OPT_LEN/WRITE    SYN-ACK (sk is the request sock): answer computed
+ *                        from A's SYN alone, so retransmissions (which read
+ *                        the saved SYN) and PASSIVE_ESTABLISHED recompute
+ *                        the same bytes. Nothing on a SYN-cookie SYN-ACK:
+ *                        the SYN's option would be lost (digest §5.21).
+ *   PASSIVE_ESTABLISHED  skb = A's first ACK: recompute, require ENO in that
+ *                        ACK, create the entry (role B), clear the flags.
+ *
+ * tcpincd never uses TCP Fast Open, so we never send SYN data, as tcpcrypt
+ * requires (RFC 8547 §4.7); nothing here adds any.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include <tcpinc/shared.h>
+#include <tcpinc/eno_wire.h>
+
+/* libc macros that vmlinux.h lacks */
+#define AF_INET 2
+#define AF_INET6 10
+#define SOL_TCP 6
+#define TCP_SAVE_SYN 27
+#define ENOENT 2
+#define EINVAL 22
+#define ENOSPC 28
+#define TCPHDR_SYN 0x02
+
+#define ENO_CB_FLAGS                                                           \
+	(BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG |                                  \
+	 BPF_SOCK_OPS_PARSE_ALL_HDR_OPT_CB_FLAG)
+
+/* Set by tcpincd before load. */
+const volatile __u64 netns_cookie = 0; /* 0: any network namespace */
+const volatile __u16 in_port4 = 0; /* inbound listeners (host order) */
+const volatile __u16 in_port6 = 0;
+
+/* Negotiation results, by socket cookie; read and deleted by tcpincd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct tcpinc_eno_conn);
+} eno_conns SEC(".maps");
+
+/* Reason-coded counters: enum tcpinc_reason then enum tcpinc_counter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TCPINC_C_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Sockets tcpincd marked (by fd) as not for ENO: its side towards services. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} eno_skip SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline int netns_ok(struct bpf_sock_ops *skops)
+{
+	return !netns_cookie || bpf_get_netns_cookie(skops) == netns_cookie;
+}
+
+static __always_inline void set_cb_flags(struct bpf_sock_ops *skops, int on)
+{
+	__u32 flags = skops->bpf_sock_ops_cb_flags;
+
+	flags = on ? flags | ENO_CB_FLAGS : flags & ~ENO_CB_FLAGS;
+	if (bpf_sock_ops_cb_flags_set(skops, flags))
+		count(TCPINC_C_BPF_ERRORS);
+}
+
+static __always_inline int remote_is_loopback(struct bpf_sock_ops *skops)
+{
+	__u32 a0, a1, a2, a3;
+
+	if (skops->family == AF_INET)
+		return (bpf_ntohl(skops->remote_ip4) >> 24) == 127;
+	a0 = skops->remote_ip6[0];
+	a1 = skops->remote_ip6[1];
+	a2 = skops->remote_ip6[2];
+	a3 = skops->remote_ip6[3];
+	if (a0 || a1)
+		return 0;
+	if (a2 == bpf_htonl(0xffff)) /* v4-mapped */
+		return (bpf_ntohl(a3) >> 24) == 127;
+	return !a2 && a3 == bpf_htonl(1);
+}
+
+/* Final state of an entry, counted once: the single place results land. */
+static __always_inline void finish(struct tcpinc_eno_conn *e, __u8 reason)
+{
+	e->reason = reason;
+	e->state = reason == TCPINC_R_NEGOTIATED ? TCPINC_ENO_ENABLED :
+						   TCPINC_ENO_DISABLED;
+	count(reason);
+}
+
+/*
+ * Active side gives up ENO (before the SYN-ACK decision): record why, stop
+ * writing options.
+ */
+static __always_inline void active_disable(struct bpf_sock_ops *skops,
+					   __u8 reason)
+{
+	__u64 cookie = bpf_get_socket_cookie(skops);
+	struct tcpinc_eno_conn *e = bpf_map_lookup_elem(&eno_conns, &cookie);
+
+	set_cb_flags(skops, 0);
+	if (e && e->state == TCPINC_ENO_NEGOTIATING)
+		finish(e, reason);
+}
+
+/* ---- codec entry points ------------------------------------------------- */
+
+/*
+ * The codec runs in global functions: the verifier checks each once on its
+ * own, so the paths through an option walk do not multiply with the paths
+ * of their callers. Their pointer arguments need a sized type.
+ */
+struct eno_buf {
+	__u8 b[TCPINC_ENO_OPT_MAX];
+};
+
+/* eno_bpf_*_opt() return the option's length and how many there were. */
+#define ENO_OPT_RET(len, n) ((len) | (n) << 8)
+#define ENO_OPT_LEN(ret) ((ret) & 0xff)
+#define ENO_OPT_COUNT(ret) ((ret) >> 8)
+
+/*
+ * The first ENO option of A's SYN into opt, while writing our SYN-ACK or at
+ * PASSIVE_ESTABLISHED. 0 if none, -ENOENT if the SYN was not kept (cookie).
+ */
+__noinline int eno_bpf_syn_opt(struct bpf_sock_ops *skops, struct eno_buf *opt)
+{
+	__u8 hdr[ENO_TCP_HDR_MAX];
+	__u32 n, off;
+	long len;
+
+	if (!skops || !opt)
+		return -EINVAL;
+	len = bpf_getsockopt(skops, SOL_TCP, TCP_BPF_SYN, hdr, sizeof(hdr));
+	if (len < 0)
+		return len;
+	if (len < ENO_TCP_HDR_MIN || len > ENO_TCP_HDR_MAX)
+		return -EINVAL;
+	n = eno_tcp_opts_count(hdr + ENO_TCP_HDR_MIN, len - ENO_TCP_HDR_MIN,
+			       &off);
+	if (!n)
+		return 0;
+	opt->b[0] = TCPINC_ENO_KIND;
+	opt->b[1] = 0;
+	len = bpf_load_hdr_opt(skops, opt->b, sizeof(opt->b),
+			       BPF_LOAD_HDR_OPT_TCP_SYN);
+	if (len < 2 || len > TCPINC_ENO_OPT_MAX)
+		return len < 0 ? len : -EINVAL;
+	return ENO_OPT_RET(len, n);
+}
+
+/* The first ENO option of the skb being processed (the SYN-ACK) into opt. */
+__noinline int eno_bpf_skb_opt(struct bpf_sock_ops *skops, struct eno_buf *opt)
+{
+	__u8 hdr[ENO_TCP_HDR_MAX] = {};
+	__u8 *data, *end;
+	__u32 n = 0, off;
+	long len;
+	int w;
+
+	if (!skops || !opt)
+		return -EINVAL;
+	/* skb_data_end is the end of the TCP header, a multiple of 4 */
+	data = (__u8 *)(long)skops->skb_data;
+	end = (__u8 *)(long)skops->skb_data_end;
+	for (w = 0; w < ENO_TCP_HDR_MAX / 4; w++) {
+		if (data + 4 * w + 4 > end)
+			break;
+		__builtin_memcpy(hdr + 4 * w, data + 4 * w, 4);
+		n += 4;
+	}
+	if (n < ENO_TCP_HDR_MIN)
+		return -EINVAL;
+	n = eno_tcp_opts_count(hdr + ENO_TCP_HDR_MIN, n - ENO_TCP_HDR_MIN,
+			       &off);
+	if (!n)
+		return 0;
+	opt->b[0] = TCPINC_ENO_KIND;
+	opt->b[1] = 0;
+	len = bpf_load_hdr_opt(skops, opt->b, sizeof(opt->b), 0);
+	if (len < 2 || len > TCPINC_ENO_OPT_MAX)
+		return len < 0 ? len : -EINVAL;
+	return ENO_OPT_RET(len, n);
+}
+
+/* Our answer to e's peer_opt into e's local_opt (eno_build_answer()). */
+__noinline int eno_bpf_answer(struct tcpinc_eno_conn *e)
+{
+	struct eno_policy pol = ENO_POLICY_DEFAULT;
+
+	if (!e)
+		return 0;
+	e->local_len = eno_build_answer(&pol, e->peer_opt, e->peer_len,
+					e->local_opt);
+	return e->local_len;
+}
+
+/* eno_decide() on e's two options under the default policy. */
+__noinline int eno_bpf_decide(const struct tcpinc_eno_conn *e, int passive,
+			      struct eno_result *res)
+{
+	struct eno_policy pol = ENO_POLICY_DEFAULT;
+
+	if (!e || !res)
+		return TCPINC_FB_SYN_MALFORMED;
+	return eno_decide(&pol, e->local_opt, e->local_len, e->peer_opt,
+			  e->peer_len, passive, res);
+}
+
+/* ---- active opener ------------------------------------------------------ */
+
+/*
+ * Handlers with large frames are subprograms of their own: the verifier adds
+ * up the stack of a call chain, not of sibling branches.
+ */
+
+static __noinline void on_connect(struct bpf_sock_ops *skops)
+{
+	struct tcpinc_eno_conn e = {
+		.state = TCPINC_ENO_NEGOTIATING,
+		.flags = TCPINC_ENOF_ACTIVE,
+	};
+	struct bpf_sock *sk = skops->sk;
+	__u64 cookie;
+
+	if (!sk || !netns_ok(skops) || remote_is_loopback(skops))
+		return;
+	if (bpf_sk_storage_get(&eno_skip, sk, 0, 0))
+		return;
+	cookie = bpf_get_socket_cookie(skops);
+	if (bpf_map_update_elem(&eno_conns, &cookie, &e, BPF_ANY)) {
+		/* no entry: tcpincd treats the connection as plain */
+		count(TCPINC_C_BPF_ERRORS);
+		return;
+	}
+	set_cb_flags(skops, 1);
+}
+
+/* Our SYN-form option on the SYN (or a retransmission of it). */
+static __noinline void active_syn(struct bpf_sock_ops *skops, int write)
+{
+	struct eno_policy pol = ENO_POLICY_DEFAULT;
+	__u8 opt[TCPINC_ENO_OPT_MAX] = {};
+	struct tcpinc_eno_conn *e;
+	__u32 len = eno_build_syn(&pol, opt);
+	__u64 cookie;
+	long err;
+
+	if (len < 2 || len > TCPINC_ENO_OPT_MAX)
+		return;
+	if (!write) {
+		err = bpf_reserve_hdr_opt(skops, len, 0);
+		if (err == -ENOSPC) {
+			active_disable(skops, TCPINC_FB_NO_OPTION_SPACE);
+		} else if (err) {
+			count(TCPINC_C_BPF_ERRORS);
+			active_disable(skops, TCPINC_FB_NO_OPTION_SPACE);
+		}
+		return;
+	}
+	err = bpf_store_hdr_opt(skops, opt, len, 0);
+	if (err) {
+		/* this SYN leaves without ENO: the peer will not see it */
+		count(TCPINC_C_BPF_ERRORS);
+		active_disable(skops, TCPINC_FB_NO_OPTION_SPACE);
+		return;
+	}
+	count(TCPINC_C_ENO_SYN_SENT);
+	cookie = bpf_get_socket_cookie(skops);
+	e = bpf_map_lookup_elem(&eno_conns, &cookie);
+	if (!e)
+		return;
+	__builtin_memcpy(e->local_opt, opt, sizeof(opt));
+	e->local_len = len;
+	e->flags |= TCPINC_ENOF_SENT_SYN;
+}
+
+/* `45 02` on every segment until the peer's first non-SYN one. */
+static __always_inline void active_nonsyn(struct bpf_sock_ops *skops,
+					  int write)
+{
+	__u8 opt[ENO_NONSYN_LEN] = { TCPINC_ENO_KIND, ENO_NONSYN_LEN };
+	long err;
+
+	if (!write)
+		err = bpf_reserve_hdr_opt(skops, sizeof(opt), 0);
+	else
+		err = bpf_store_hdr_opt(skops, opt, sizeof(opt), 0);
+	/* no room beside SACK blocks is possible and not an error */
+	if (err && err != -ENOSPC)
+		count(TCPINC_C_BPF_ERRORS);
+}
+
+static __noinline void on_active_established(struct bpf_sock_ops *skops)
+{
+	struct tcpinc_eno_conn *e;
+	struct eno_result res = {};
+	__u64 cookie;
+	int ret;
+
+	if (!(skops->bpf_sock_ops_cb_flags & BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG))
+		return; /* not ours, or ENO already off */
+	cookie = bpf_get_socket_cookie(skops);
+	e = bpf_map_lookup_elem(&eno_conns, &cookie);
+	if (!e || e->state != TCPINC_ENO_NEGOTIATING) {
+		count(TCPINC_C_BPF_ERRORS);
+		set_cb_flags(skops, 0);
+		return;
+	}
+
+	/* skb is the SYN-ACK */
+	ret = eno_bpf_skb_opt(skops, (struct eno_buf *)e->peer_opt);
+	if (ret < 0) {
+		count(TCPINC_C_BPF_ERRORS);
+		ret = 0;
+	}
+	e->peer_len = ENO_OPT_LEN(ret);
+	if (!ENO_OPT_COUNT(ret))
+		res.reason = TCPINC_FB_SYNACK_NO_ENO;
+	else if (ENO_OPT_COUNT(ret) > 1)
+		res.reason = TCPINC_FB_SYN_MULTIPLE; /* as if none (§4.1) */
+	else
+		eno_bpf_decide(e, 0, &res);
+	e->peer_gopt = res.peer_gopt;
+	e->role = res.role;
+	e->tep = res.tep;
+	finish(e, res.reason);
+	/* enabled: the flags stay on for `45 02` on the third ACK onwards */
+	if (res.reason != TCPINC_R_NEGOTIATED)
+		set_cb_flags(skops, 0);
+}
+
+static __always_inline void on_parse_hdr(struct bpf_sock_ops *skops)
+{
+	struct tcpinc_eno_conn *e;
+	__u64 cookie;
+
+	/* fires on segments without kind 69 too; only the SYN bit matters */
+	if (skops->skb_tcp_flags & TCPHDR_SYN)
+		return;
+	set_cb_flags(skops, 0);
+	cookie = bpf_get_socket_cookie(skops);
+	e = bpf_map_lookup_elem(&eno_conns, &cookie);
+	if (e) /* usually already taken by tcpincd */
+		e->flags |= TCPINC_ENOF_PEER_NONSYN;
+}
+
+/* ---- passive opener ----------------------------------------------------- */
+
+static __always_inline void on_listen(struct bpf_sock_ops *skops)
+{
+	__u16 port = skops->local_port;
+	int one = 1;
+
+	if (!netns_ok(skops))
+		return;
+	if (!((skops->family == AF_INET && in_port4 && port == in_port4) ||
+	      (skops->family == AF_INET6 && in_port6 && port == in_port6)))
+		return;
+	/* SYN-ACK retransmissions and PASSIVE_ESTABLISHED read A's SYN */
+	if (bpf_setsockopt(skops, SOL_TCP, TCP_SAVE_SYN, &one, sizeof(one)))
+		count(TCPINC_C_BPF_ERRORS);
+	set_cb_flags(skops, 1);
+}
+
+/* Our SYN-ACK for A's SYN; ENO only on SYN-ACKs that keep state. */
+static __noinline void passive_synack(struct bpf_sock_ops *skops, int write)
+{
+	struct tcpinc_eno_conn e = {};
+	__u32 len;
+	long err;
+	int ret;
+
+	ret = eno_bpf_syn_opt(skops, (struct eno_buf *)e.peer_opt);
+	if (ret < 0) {
+		count(TCPINC_C_BPF_ERRORS);
+		return;
+	}
+	if (!ENO_OPT_COUNT(ret))
+		return;
+	if (skops->args[0] & BPF_WRITE_HDR_TCP_SYNACK_COOKIE) {
+		if (!write)
+			count(TCPINC_FB_SYNCOOKIE);
+		return;
+	}
+	if (ENO_OPT_COUNT(ret) > 1)
+		return; /* a SYN with several ENO options has none (§4.1) */
+	e.peer_len = ENO_OPT_LEN(ret);
+	len = eno_bpf_answer(&e);
+	/* clang sees the bound; the verifier checks callers without it */
+	barrier_var(len);
+	if (len < 2 || len > TCPINC_ENO_OPT_MAX)
+		return;
+	if (!write) {
+		err = bpf_reserve_hdr_opt(skops, len, 0);
+	} else {
+		err = bpf_store_hdr_opt(skops, e.local_opt, len, 0);
+		if (!err)
+			count(TCPINC_C_ENO_SYNACK_SENT);
+	}
+	/* a SYN-ACK without our answer ends as ACK_NO_ENO at establishment */
+	if (err)
+		count(TCPINC_C_BPF_ERRORS);
+}
+
+static __always_inline int skb_has_eno(struct bpf_sock_ops *skops)
+{
+	__u8 opt[TCPINC_ENO_OPT_MAX] = { TCPINC_ENO_KIND, 0 };
+
+	return bpf_load_hdr_opt(skops, opt, sizeof(opt), 0) >= 2;
+}
+
+static __noinline void on_passive_established(struct bpf_sock_ops *skops)
+{
+	struct tcpinc_eno_conn e = { .role = 1 };
+	struct tcpinc_eno_conn *old;
+	struct eno_result res = {};
+	__u64 cookie;
+	int ret;
+
+	/* the flag comes from an ENO listener or an active connect() */
+	if (!(skops->bpf_sock_ops_cb_flags & BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG))
+		return;
+	set_cb_flags(skops, 0); /* A's ACK is the non-SYN segment we await */
+	cookie = bpf_get_socket_cookie(skops);
+
+	old = bpf_map_lookup_elem(&eno_conns, &cookie);
+	if (old) {
+		/*
+		 * Simultaneous open of one of our connect()s. Our SYN had the
+		 * default b=0, so a peer with the default fails on roles
+		 * (§4.6); we could not read its SYN to tell. Not supported.
+		 */
+		if (old->state == TCPINC_ENO_NEGOTIATING)
+			finish(old, TCPINC_FB_ROLE_CONFLICT);
+		return;
+	}
+
+	ret = eno_bpf_syn_opt(skops, (struct eno_buf *)e.peer_opt);
+	if (ret == -ENOENT) {
+		/* SYN cookie: counted when the SYN-ACK went out */
+		e.reason = TCPINC_FB_SYNCOOKIE;
+		e.state = TCPINC_ENO_DISABLED;
+		goto store;
+	}
+	if (ret < 0) {
+		count(TCPINC_C_BPF_ERRORS);
+		ret = 0;
+	}
+	e.peer_len = ENO_OPT_LEN(ret);
+	if (!ENO_OPT_COUNT(ret)) {
+		res.reason = TCPINC_FB_SYN_NO_ENO;
+	} else if (ENO_OPT_COUNT(ret) > 1) {
+		res.reason = TCPINC_FB_SYN_MULTIPLE;
+	} else {
+		/* what our SYN-ACK carried: the same pure function of A's SYN */
+		eno_bpf_answer(&e);
+		eno_bpf_decide(&e, 1, &res);
+		e.peer_gopt = res.peer_gopt;
+		e.tep = res.tep;
+		/* enabled only once A's first ACK carries ENO too (§4.7) */
+		if (res.reason == TCPINC_R_NEGOTIATED && !skb_has_eno(skops))
+			res.reason = TCPINC_FB_ACK_NO_ENO;
+	}
+	finish(&e, res.reason);
+store:
+	if (bpf_map_update_elem(&eno_conns, &cookie, &e, BPF_ANY))
+		count(TCPINC_C_BPF_ERRORS);
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+static __always_inline void on_hdr_opt(struct bpf_sock_ops *skops, int write)
+{
+	/* a request sock: SYN-ACK of one of our ENO listeners */
+	if (!skops->is_fullsock) {
+		passive_synack(skops, write);
+		return;
+	}
+	/* MSS computation (no skb): size of what data segments will carry */
+	if (skops->args[0] & BPF_WRITE_HDR_TCP_CURRENT_MSS) {
+		if (!write)
+			active_nonsyn(skops, 0);
+		return;
+	}
+	if (!(skops->skb_tcp_flags & TCPHDR_SYN)) {
+		active_nonsyn(skops, write);
+		return;
+	}
+	if (skops->state == BPF_TCP_SYN_SENT) {
+		active_syn(skops, write);
+		return;
+	}
+	/* SYN-ACK of a simultaneous open: ENO left out (§4.7), disabled */
+	active_disable(skops, TCPINC_FB_ROLE_CONFLICT);
+}
+
+SEC("sockops")
+int tcpinc_eno_sockops(struct bpf_sock_ops *skops)
+{
+	switch (skops->op) {
+	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+		on_connect(skops);
+		break;
+	case BPF_SOCK_OPS_TCP_LISTEN_CB:
+		on_listen(skops);
+		break;
+	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
+		on_hdr_opt(skops, 0);
+		break;
+	case BPF_SOCK_OPS_WRITE_HDR_OPT_CB:
+		on_hdr_opt(skops, 1);
+		break;
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		on_active_established(skops);
+		break;
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		on_passive_established(skops);
+		break;
+	case BPF_SOCK_OPS_PARSE_HDR_OPT_CB:
+		on_parse_hdr(skops);
+		break;
+	}
+	return 1;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
