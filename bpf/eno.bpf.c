@@ -41,17 +41,17 @@
 #include <tcpinc/eno_wire.h>
 
 /* libc macros that vmlinux.h lacks */
-#define AF_INET 2
-#define AF_INET6 10
-#define SOL_TCP 6
+#define AF_INET	     2
+#define AF_INET6     10
+#define SOL_TCP	     6
 #define TCP_SAVE_SYN 27
-#define ENOENT 2
-#define EINVAL 22
-#define ENOSPC 28
-#define TCPHDR_SYN 0x02
+#define ENOENT	     2
+#define EINVAL	     22
+#define ENOSPC	     28
+#define TCPHDR_SYN   0x02
 
-#define ENO_CB_FLAGS                                                           \
-	(BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG |                                  \
+#define ENO_CB_FLAGS                          \
+	(BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG | \
 	 BPF_SOCK_OPS_PARSE_ALL_HDR_OPT_CB_FLAG)
 
 /* Set by tcpincd before load. */
@@ -126,8 +126,8 @@ static __always_inline int remote_is_loopback(struct bpf_sock_ops *skops)
 static __always_inline void finish(struct tcpinc_eno_conn *e, __u8 reason)
 {
 	e->reason = reason;
-	e->state = reason == TCPINC_R_NEGOTIATED ? TCPINC_ENO_ENABLED :
-						   TCPINC_ENO_DISABLED;
+	e->state = reason == TCPINC_R_NEGOTIATED ? TCPINC_ENO_ENABLED
+						 : TCPINC_ENO_DISABLED;
 	count(reason);
 }
 
@@ -159,8 +159,8 @@ struct eno_buf {
 
 /* eno_bpf_*_opt() return the option's length and how many there were. */
 #define ENO_OPT_RET(len, n) ((len) | (n) << 8)
-#define ENO_OPT_LEN(ret) ((ret) & 0xff)
-#define ENO_OPT_COUNT(ret) ((ret) >> 8)
+#define ENO_OPT_LEN(ret)    ((ret)&0xff)
+#define ENO_OPT_COUNT(ret)  ((ret) >> 8)
 
 /*
  * The first ENO option of A's SYN into opt, while writing our SYN-ACK or at
@@ -233,8 +233,8 @@ __noinline int eno_bpf_answer(struct tcpinc_eno_conn *e)
 
 	if (!e)
 		return 0;
-	e->local_len = eno_build_answer(&pol, e->peer_opt, e->peer_len,
-					e->local_opt);
+	e->local_len =
+		eno_build_answer(&pol, e->peer_opt, e->peer_len, e->local_opt);
 	return e->local_len;
 }
 
@@ -319,10 +319,9 @@ static __noinline void active_syn(struct bpf_sock_ops *skops, int write)
 }
 
 /* `45 02` on every segment until the peer's first non-SYN one. */
-static __always_inline void active_nonsyn(struct bpf_sock_ops *skops,
-					  int write)
+static __always_inline void active_nonsyn(struct bpf_sock_ops *skops, int write)
 {
-	__u8 opt[ENO_NONSYN_LEN] = { TCPINC_ENO_KIND, ENO_NONSYN_LEN };
+	__u8 opt[ENO_NONSYN_LEN] = {TCPINC_ENO_KIND, ENO_NONSYN_LEN};
 	long err;
 
 	if (!write)
@@ -341,7 +340,8 @@ static __noinline void on_active_established(struct bpf_sock_ops *skops)
 	__u64 cookie;
 	int ret;
 
-	if (!(skops->bpf_sock_ops_cb_flags & BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG))
+	if (!(skops->bpf_sock_ops_cb_flags &
+	      BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG))
 		return; /* not ours, or ENO already off */
 	cookie = bpf_get_socket_cookie(skops);
 	e = bpf_map_lookup_elem(&eno_conns, &cookie);
@@ -448,21 +448,22 @@ static __noinline void passive_synack(struct bpf_sock_ops *skops, int write)
 
 static __always_inline int skb_has_eno(struct bpf_sock_ops *skops)
 {
-	__u8 opt[TCPINC_ENO_OPT_MAX] = { TCPINC_ENO_KIND, 0 };
+	__u8 opt[TCPINC_ENO_OPT_MAX] = {TCPINC_ENO_KIND, 0};
 
 	return bpf_load_hdr_opt(skops, opt, sizeof(opt), 0) >= 2;
 }
 
 static __noinline void on_passive_established(struct bpf_sock_ops *skops)
 {
-	struct tcpinc_eno_conn e = { .role = 1 };
+	struct tcpinc_eno_conn e = {.role = 1};
 	struct tcpinc_eno_conn *old;
 	struct eno_result res = {};
 	__u64 cookie;
 	int ret;
 
 	/* the flag comes from an ENO listener or an active connect() */
-	if (!(skops->bpf_sock_ops_cb_flags & BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG))
+	if (!(skops->bpf_sock_ops_cb_flags &
+	      BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG))
 		return;
 	set_cb_flags(skops, 0); /* A's ACK is the non-SYN segment we await */
 	cookie = bpf_get_socket_cookie(skops);

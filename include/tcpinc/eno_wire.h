@@ -57,30 +57,31 @@ ENO_FN int eno_iter_next(struct bpf_iter_num *it, __u32 *i)
 }
 
 /* for (i = start; i < end; i++), body may break or return */
-#define ENO_FOR(i, start, end)                                                 \
-	for (struct bpf_iter_num eno_it_ __attribute__((cleanup(eno_iter_end))), \
-	     *eno_once_ __attribute__((unused)) =                              \
-		     (bpf_iter_num_new(&eno_it_, (start), (end)), (void *)0);  \
+#define ENO_FOR(i, start, end)                                                \
+	for (struct bpf_iter_num eno_it_                                      \
+	     __attribute__((cleanup(eno_iter_end))),                          \
+	     *eno_once_ __attribute__((unused)) =                             \
+		     (bpf_iter_num_new(&eno_it_, (start), (end)), (void *)0); \
 	     eno_iter_next(&eno_it_, &(i));)
 #else
-#define ENO_FN static inline
+#define ENO_FN		       static inline
 #define ENO_FOR(i, start, end) for ((i) = (start); (i) < (end); (i)++)
 #endif
 
 /* TCP header and option framing (RFC 9293 §3.1) */
 #define ENO_TCP_HDR_MIN 20
 #define ENO_TCP_HDR_MAX 60
-#define ENO_TCPOPT_EOL 0
-#define ENO_TCPOPT_NOP 1
+#define ENO_TCPOPT_EOL	0
+#define ENO_TCPOPT_NOP	1
 
 /* The non-SYN-form option tcpcrypt sends: `45 02` (RFC 8548 §4.2). */
 #define ENO_NONSYN_LEN 2
 
 /* Suboption first byte, v | glt (RFC 8547 §4.1) */
-#define ENO_SUB_V 0x80
-#define ENO_SUB_GLT 0x7f
-#define ENO_TEP_MIN 0x20 /* below: global suboption (v=0), length byte (v=1) */
-#define ENO_LEN_DATA(c) (((c) & 0x1f) + 1) /* length byte: 1..32 data bytes */
+#define ENO_SUB_V	   0x80
+#define ENO_SUB_GLT	   0x7f
+#define ENO_TEP_MIN	   0x20 /* below: global suboption (v=0), length byte (v=1) */
+#define ENO_LEN_DATA(c)	   (((c)&0x1f) + 1) /* length byte: 1..32 data bytes */
 #define ENO_GOPT_SENT_MASK (TCPINC_GOPT_A | TCPINC_GOPT_B) /* z bits sent 0 */
 
 /* tcpcrypt resumption suboption data: 9-byte identifier half + 0-8 nonce */
@@ -99,9 +100,9 @@ struct eno_policy {
 };
 
 /* Only X25519 so far, fresh key agreement (v=0). */
-#define ENO_POLICY_DEFAULT                                                     \
-	{                                                                      \
-		.n_teps = 1, .teps = { TCPINC_TEP_CURVE25519 },                \
+#define ENO_POLICY_DEFAULT                                    \
+	{                                                     \
+		.n_teps = 1, .teps = {TCPINC_TEP_CURVE25519}, \
 	}
 
 /* A set of TEP identifiers glt 0x20..0x7f, v ignored. */
@@ -139,7 +140,7 @@ struct eno_result {
  */
 ENO_FN struct eno_tepset eno_set_of(__u8 byte)
 {
-	struct eno_tepset m = { 0, 0 };
+	struct eno_tepset m = {0, 0};
 	__u32 glt = byte & ENO_SUB_GLT;
 
 	if (glt >= ENO_TEP_MIN + 64)
@@ -244,7 +245,8 @@ ENO_FN int eno_walk(const __u8 *opt, __u32 len, struct eno_syn_info *info,
 	if (opt[0] != TCPINC_ENO_KIND || opt[1] != len)
 		return -1;
 
-	ENO_FOR(i, 2, TCPINC_ENO_OPT_MAX) {
+	ENO_FOR(i, 2, TCPINC_ENO_OPT_MAX)
+	{
 		if (i >= len)
 			break;
 		c = opt[i];
@@ -303,7 +305,7 @@ __attribute__((noinline)) int eno_parse_syn_bpf(const struct eno_optbuf *opt,
 	return eno_walk(opt->b, len, info, (struct eno_pick *)0);
 }
 
-#define eno_parse_syn(opt, len, info)                                          \
+#define eno_parse_syn(opt, len, info) \
 	eno_parse_syn_bpf((const struct eno_optbuf *)(opt), (len), (info))
 #else
 ENO_FN int eno_parse_syn(const __u8 *opt, __u32 len, struct eno_syn_info *info)
@@ -328,7 +330,8 @@ ENO_FN __u32 eno_tcp_opts_count(const __u8 *opts, __u32 len, __u32 *first_off)
 	*first_off = 0;
 	if (len > ENO_TCP_HDR_MAX - ENO_TCP_HDR_MIN)
 		return 0;
-	ENO_FOR(i, 0, ENO_TCP_HDR_MAX - ENO_TCP_HDR_MIN) {
+	ENO_FOR(i, 0, ENO_TCP_HDR_MAX - ENO_TCP_HDR_MIN)
+	{
 		if (i >= len)
 			break;
 		c = opts[i];

@@ -25,8 +25,7 @@ static int decide_hex(const struct eno_policy *pol, const char *local,
 {
 	__u8 l[TCPINC_ENO_OPT_MAX], p[TCPINC_ENO_OPT_MAX];
 
-	return eno_decide(pol, l, opt(local, l), p, opt(peer, p), passive,
-			  res);
+	return eno_decide(pol, l, opt(local, l), p, opt(peer, p), passive, res);
 }
 
 static void test_digest_transcript_example(void)
@@ -103,16 +102,14 @@ static void test_build_answer(void)
 	CHECK_MEM(out, want, n);
 
 	/* A's order is irrelevant; resumption offer implies fresh (v=0) */
-	n = eno_build_answer(&pol, a,
-			     opt("45 0e 24 a3 01 02 03 04 05 06 07 08 09 21",
-				 a),
-			     out);
+	n = eno_build_answer(
+		&pol, a, opt("45 0e 24 a3 01 02 03 04 05 06 07 08 09 21", a),
+		out);
 	CHECK_EQ(n, opt("45 04 01 23", want));
 	CHECK_MEM(out, want, n);
-	n = eno_build_answer(&pol, a,
-			     opt("45 0e 24 21 a3 01 02 03 04 05 06 07 08 09",
-				 a),
-			     out);
+	n = eno_build_answer(
+		&pol, a, opt("45 0e 24 21 a3 01 02 03 04 05 06 07 08 09", a),
+		out);
 	CHECK_EQ(n, opt("45 04 01 23", want));
 	CHECK_MEM(out, want, n);
 
@@ -150,7 +147,7 @@ static void test_build_answer(void)
 	CHECK_MEM(out, want, n);
 
 	/* our most preferred (last) TEP that A offered */
-	pol = (struct eno_policy){ .n_teps = 3, .teps = { 0x21, 0x23, 0x24 } };
+	pol = (struct eno_policy){.n_teps = 3, .teps = {0x21, 0x23, 0x24}};
 	n = eno_build_answer(&pol, a, opt("45 04 23 21", a), out);
 	CHECK_EQ(n, opt("45 04 01 23", want));
 	CHECK_MEM(out, want, n);
@@ -355,12 +352,12 @@ static void test_last_valid_tep_in_b(void)
 	struct eno_result r;
 
 	/* B lists increasing priority; A's order does not matter */
-	CHECK_EQ(decide_hex(&pol_default, "45 05 24 21 23", "45 05 01 21 24",
-			    0, &r),
+	CHECK_EQ(decide_hex(&pol_default, "45 05 24 21 23", "45 05 01 21 24", 0,
+			    &r),
 		 TCPINC_R_NEGOTIATED);
 	CHECK_EQ(r.tep, 0x24);
-	CHECK_EQ(decide_hex(&pol_default, "45 05 01 21 24", "45 05 24 21 23",
-			    1, &r),
+	CHECK_EQ(decide_hex(&pol_default, "45 05 01 21 24", "45 05 24 21 23", 1,
+			    &r),
 		 TCPINC_R_NEGOTIATED);
 	CHECK_EQ(r.tep, 0x24);
 	/* last in B that A also has, not last in B */
@@ -374,12 +371,12 @@ static void test_last_valid_tep_in_b(void)
 		 TCPINC_R_NEGOTIATED);
 	CHECK_EQ(r.tep, 0x21);
 	/* a repeated TEP is invalid, the earlier valid one wins */
-	CHECK_EQ(decide_hex(&pol_default, "45 05 21 23 23", "45 05 01 21 23",
-			    0, &r),
+	CHECK_EQ(decide_hex(&pol_default, "45 05 21 23 23", "45 05 01 21 23", 0,
+			    &r),
 		 TCPINC_R_NEGOTIATED);
 	CHECK_EQ(r.tep, 0x21);
-	CHECK_EQ(decide_hex(&pol_default, "45 04 21 23", "45 06 01 21 23 23",
-			    0, &r),
+	CHECK_EQ(decide_hex(&pol_default, "45 04 21 23", "45 06 01 21 23 23", 0,
+			    &r),
 		 TCPINC_R_NEGOTIATED);
 	CHECK_EQ(r.tep, 0x21);
 	CHECK_EQ(decide_hex(&pol_default, "45 03 23", "45 05 01 23 23", 0, &r),
@@ -431,7 +428,7 @@ static void test_v_bit(void)
 static void test_empty_and_framing(void)
 {
 	struct eno_syn_info info;
-	__u8 buf[TCPINC_ENO_OPT_MAX] = { 0x45, 0x02 };
+	__u8 buf[TCPINC_ENO_OPT_MAX] = {0x45, 0x02};
 
 	/* empty contents: a valid, vacuous option with implicit gopt */
 	CHECK_EQ(parse_hex("45 02", &info), 0);
@@ -453,7 +450,7 @@ static void test_max_length(void)
 	__u8 buf[TCPINC_ENO_OPT_MAX];
 	struct eno_syn_info info;
 	struct eno_result r;
-	__u8 local[3] = { 0x45, 0x03, 0x23 };
+	__u8 local[3] = {0x45, 0x03, 0x23};
 	int i;
 
 	/* 38 one-byte TEPs 0x20..0x45, 0x23 in the middle */
@@ -487,7 +484,7 @@ static void test_max_length(void)
 	CHECK_EQ(info.n_teps, 3);
 	CHECK_EQ(info.syn_tep, 0xa4);
 	{
-		__u8 ans[5] = { 0x45, 0x04, 0x01, 0x23 };
+		__u8 ans[5] = {0x45, 0x04, 0x01, 0x23};
 
 		CHECK_EQ(eno_decide(&pol_default, ans, 4, buf,
 				    TCPINC_ENO_OPT_MAX, 1, &r),
@@ -512,7 +509,7 @@ static void test_prefix_truncation(void)
 		"45 0d 01 a3 01 02 03 04 05 06 07 08 09",
 		"45 07 21 a3 01 80 23",
 	};
-	static const __u8 local[3] = { 0x45, 0x03, 0x23 };
+	static const __u8 local[3] = {0x45, 0x03, 0x23};
 	unsigned int v;
 
 	for (v = 0; v < sizeof(valid) / sizeof(valid[0]); v++) {
@@ -556,8 +553,8 @@ static void test_tcp_opts_count(void)
 	__u32 off, n;
 
 	/* MSS, SACK-perm, TS, NOP, wscale, ENO: as in a Linux SYN */
-	n = test_unhex("020405b4 0402 080a0000000100000000 01 030307 450323",
-		       o, sizeof(o));
+	n = test_unhex("020405b4 0402 080a0000000100000000 01 030307 450323", o,
+		       sizeof(o));
 	CHECK_EQ(eno_tcp_opts_count(o, n, &off), 1);
 	CHECK_EQ(off, 20);
 	/* two ENO options */
