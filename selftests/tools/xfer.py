@@ -27,8 +27,8 @@ One JSON line per connection on stdout:
   {"sent":N,"received":N,"sha256_sent":"..","sha256_received":"..",
    "result":"eof"|"error"|"mismatch"|"short","error":"ECONNRESET"|"",
    "peer":"IP:PORT","local":"IP:PORT","local_at_connect":"IP:PORT", ...}
-  ("local" is read after the transfer, "local_at_connect" right after
-  connect()/accept())
+  ("local" is read after the transfer, before closing; "local_at_connect"
+  right after connect()/accept())
 Exit status (the worst over all connections): 0 = EOF after exactly the
 expected bytes, all correct; 2 = a received byte differed; 3 = a socket error
 before EOF, every byte so far correct; 4 = EOF before the expected count;
@@ -180,6 +180,10 @@ class Conn:
         self.api = api
 
     def _hold(self):
+        try:
+            self.local_at_hold = self.sock.getsockname()
+        except OSError:
+            pass
         if self.args.api:
             self._query_api()
         if self.args.ready_file:
@@ -275,12 +279,9 @@ def one_conn(sock, args, send_dir, recv_dir):
     result = conn.run()
     # tcpinc shows the real local address once its network-side connect()
     # has been issued, which can be a moment after the application's own
-    # connect() returned; "local" is read after the transfer.
+    # connect() returned; "local" is read after the transfer, before close.
     local_at_connect = local
-    try:
-        local = sock.getsockname()
-    except OSError:
-        pass
+    local = getattr(conn, "local_at_hold", local)
     conn.report(peer, local, local_at_connect)
     try:
         sock.close()

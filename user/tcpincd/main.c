@@ -54,7 +54,11 @@ void tcpincd_ev_del(struct tcpincd_ev *ev)
 	epoll_ctl(tcpincd.epfd, EPOLL_CTL_DEL, ev->fd, NULL);
 }
 
-/* A loopback listener; returns fd (port in *port) or -errno. */
+/*
+ * A loopback socket, bound (port in *port) but not listening yet: the ENO
+ * program sets its options on a listener at listen() time, so listen()
+ * must wait until that program is attached.
+ */
 static int make_listener(int family, uint16_t *port)
 {
 	struct sockaddr_storage ss = { 0 };
@@ -76,7 +80,7 @@ static int make_listener(int family, uint16_t *port)
 		in6->sin6_addr = in6addr_loopback;
 		len = sizeof(*in6);
 	}
-	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 4096) ||
+	if (bind(fd, (struct sockaddr *)&ss, len) ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
 		int e = -errno;
 
@@ -155,7 +159,9 @@ static int setup(char *err, size_t errlen)
 	for (i = 0; i < TCPINC_SLOT_MAX; i++) {
 		if (tcpincd.lst[i].fd < 0)
 			continue;
-		e = tcpincd_ev_add(&tcpincd.lst[i], EPOLLIN);
+		e = listen(tcpincd.lst[i].fd, 4096) ? -errno : 0;
+		if (!e)
+			e = tcpincd_ev_add(&tcpincd.lst[i], EPOLLIN);
 		if (!e)
 			e = tcpincd_bpf_set_listener(&tcpincd.bpf, i,
 						     tcpincd.lst[i].fd);
