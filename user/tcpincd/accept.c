@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -82,6 +83,7 @@ static void accept_inbound(int nfd)
 {
 	struct sockaddr_storage bind_ss, local, remote;
 	struct tcpinc_in in = { 0 };
+	uint8_t syn[512];
 	struct conn *c;
 	socklen_t len;
 	__u64 cookie;
@@ -105,6 +107,13 @@ static void accept_inbound(int nfd)
 	}
 	c->local = local;
 	c->remote = remote;
+	/*
+	 * Reading the saved SYN frees it (the ENO program kept it for the
+	 * transcript) and takes the socket lock, which waits until the ENO
+	 * program's PASSIVE_ESTABLISHED run, racing with accept(), is over.
+	 */
+	len = sizeof(syn);
+	getsockopt(nfd, IPPROTO_TCP, TCP_SAVED_SYN, syn, &len);
 	len = sizeof(cookie);
 	if (getsockopt(nfd, SOL_SOCKET, SO_COOKIE, &cookie, &len) ||
 	    bpf_map_lookup_elem(tcpincd.bpf.eno_conns, &cookie, &c->eno)) {
