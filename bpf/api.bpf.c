@@ -176,7 +176,7 @@ int tcpinc_getsockopt(struct bpf_sockopt *ctx)
 	int r;
 
 	if (ctx->level != IPPROTO_TCP || ctx->optname < OPT_BASE ||
-	    ctx->optname > OPT_CRYPT_CONF || !sk)
+	    ctx->optname > OPT_CRYPT_CONF || !sk || !tcpinc_in_our_netns(ctx))
 		return 1;
 	api = find_api(sk);
 	if (!api)

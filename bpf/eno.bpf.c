@@ -40,6 +40,8 @@
 #include <tcpinc/shared.h>
 #include <tcpinc/eno_wire.h>
 
+#include "lib/common.h"
+
 /* libc macros that vmlinux.h lacks */
 #define AF_INET	     2
 #define AF_INET6     10
@@ -55,7 +57,6 @@
 	 BPF_SOCK_OPS_PARSE_ALL_HDR_OPT_CB_FLAG)
 
 /* Set by tcpincd before load. */
-const volatile __u64 netns_cookie = 0; /* 0: any network namespace */
 const volatile __u16 in_port4 = 0; /* inbound listeners (host order) */
 const volatile __u16 in_port6 = 0;
 
@@ -67,14 +68,6 @@ struct {
 	__type(value, struct tcpinc_eno_conn);
 } eno_conns SEC(".maps");
 
-/* Reason-coded counters: enum tcpinc_reason then enum tcpinc_counter. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TCPINC_C_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
 /* Sockets tcpincd marked (by fd) as not for ENO: its side towards services. */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -83,26 +76,13 @@ struct {
 	__type(value, __u32);
 } eno_skip SEC(".maps");
 
-static __always_inline void count(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
-
-	if (v)
-		*v += 1;
-}
-
-static __always_inline int netns_ok(struct bpf_sock_ops *skops)
-{
-	return !netns_cookie || bpf_get_netns_cookie(skops) == netns_cookie;
-}
-
 static __always_inline void set_cb_flags(struct bpf_sock_ops *skops, int on)
 {
 	__u32 flags = skops->bpf_sock_ops_cb_flags;
 
 	flags = on ? flags | ENO_CB_FLAGS : flags & ~ENO_CB_FLAGS;
 	if (bpf_sock_ops_cb_flags_set(skops, flags))
-		count(TCPINC_C_BPF_ERRORS);
+		tcpinc_count(TCPINC_C_BPF_ERRORS);
 }
 
 static __always_inline int remote_is_loopback(struct bpf_sock_ops *skops)
@@ -128,7 +108,7 @@ static __always_inline void finish(struct tcpinc_eno_conn *e, __u8 reason)
 	e->reason = reason;
 	e->state = reason == TCPINC_R_NEGOTIATED ? TCPINC_ENO_ENABLED
 						 : TCPINC_ENO_DISABLED;
-	count(reason);
+	tcpinc_count(reason);
 }
 
 /*
@@ -266,14 +246,14 @@ static __noinline void on_connect(struct bpf_sock_ops *skops)
 	struct bpf_sock *sk = skops->sk;
 	__u64 cookie;
 
-	if (!sk || !netns_ok(skops) || remote_is_loopback(skops))
+	if (!sk || !tcpinc_in_our_netns(skops) || remote_is_loopback(skops))
 		return;
 	if (bpf_sk_storage_get(&eno_skip, sk, 0, 0))
 		return;
 	cookie = bpf_get_socket_cookie(skops);
 	if (bpf_map_update_elem(&eno_conns, &cookie, &e, BPF_ANY)) {
 		/* no entry: tcpincd treats the connection as plain */
-		count(TCPINC_C_BPF_ERRORS);
+		tcpinc_count(TCPINC_C_BPF_ERRORS);
 		return;
 	}
 	set_cb_flags(skops, 1);
@@ -296,7 +276,7 @@ static __noinline void active_syn(struct bpf_sock_ops *skops, int write)
 		if (err == -ENOSPC) {
 			active_disable(skops, TCPINC_FB_NO_OPTION_SPACE);
 		} else if (err) {
-			count(TCPINC_C_BPF_ERRORS);
+			tcpinc_count(TCPINC_C_BPF_ERRORS);
 			active_disable(skops, TCPINC_FB_NO_OPTION_SPACE);
 		}
 		return;
@@ -304,11 +284,11 @@ static __noinline void active_syn(struct bpf_sock_ops *skops, int write)
 	err = bpf_store_hdr_opt(skops, opt, len, 0);
 	if (err) {
 		/* this SYN leaves without ENO: the peer will not see it */
-		count(TCPINC_C_BPF_ERRORS);
+		tcpinc_count(TCPINC_C_BPF_ERRORS);
 		active_disable(skops, TCPINC_FB_NO_OPTION_SPACE);
 		return;
 	}
-	count(TCPINC_C_ENO_SYN_SENT);
+	tcpinc_count(TCPINC_C_ENO_SYN_SENT);
 	cookie = bpf_get_socket_cookie(skops);
 	e = bpf_map_lookup_elem(&eno_conns, &cookie);
 	if (!e)
@@ -330,7 +310,7 @@ static __always_inline void active_nonsyn(struct bpf_sock_ops *skops, int write)
 		err = bpf_store_hdr_opt(skops, opt, sizeof(opt), 0);
 	/* no room beside SACK blocks is possible and not an error */
 	if (err && err != -ENOSPC)
-		count(TCPINC_C_BPF_ERRORS);
+		tcpinc_count(TCPINC_C_BPF_ERRORS);
 }
 
 static __noinline void on_active_established(struct bpf_sock_ops *skops)
@@ -346,7 +326,7 @@ static __noinline void on_active_established(struct bpf_sock_ops *skops)
 	cookie = bpf_get_socket_cookie(skops);
 	e = bpf_map_lookup_elem(&eno_conns, &cookie);
 	if (!e || e->state != TCPINC_ENO_NEGOTIATING) {
-		count(TCPINC_C_BPF_ERRORS);
+		tcpinc_count(TCPINC_C_BPF_ERRORS);
 		set_cb_flags(skops, 0);
 		return;
 	}
@@ -354,7 +334,7 @@ static __noinline void on_active_established(struct bpf_sock_ops *skops)
 	/* skb is the SYN-ACK */
 	ret = eno_bpf_skb_opt(skops, (struct eno_buf *)e->peer_opt);
 	if (ret < 0) {
-		count(TCPINC_C_BPF_ERRORS);
+		tcpinc_count(TCPINC_C_BPF_ERRORS);
 		ret = 0;
 	}
 	e->peer_len = ENO_OPT_LEN(ret);
@@ -395,14 +375,14 @@ static __always_inline void on_listen(struct bpf_sock_ops *skops)
 	__u16 port = skops->local_port;
 	int one = 1;
 
-	if (!netns_ok(skops))
+	if (!tcpinc_in_our_netns(skops))
 		return;
 	if (!((skops->family == AF_INET && in_port4 && port == in_port4) ||
 	      (skops->family == AF_INET6 && in_port6 && port == in_port6)))
 		return;
 	/* SYN-ACK retransmissions and PASSIVE_ESTABLISHED read A's SYN */
 	if (bpf_setsockopt(skops, SOL_TCP, TCP_SAVE_SYN, &one, sizeof(one)))
-		count(TCPINC_C_BPF_ERRORS);
+		tcpinc_count(TCPINC_C_BPF_ERRORS);
 	set_cb_flags(skops, 1);
 }
 
@@ -416,14 +396,14 @@ static __noinline void passive_synack(struct bpf_sock_ops *skops, int write)
 
 	ret = eno_bpf_syn_opt(skops, (struct eno_buf *)e.peer_opt);
 	if (ret < 0) {
-		count(TCPINC_C_BPF_ERRORS);
+		tcpinc_count(TCPINC_C_BPF_ERRORS);
 		return;
 	}
 	if (!ENO_OPT_COUNT(ret))
 		return;
 	if (skops->args[0] & BPF_WRITE_HDR_TCP_SYNACK_COOKIE) {
 		if (!write)
-			count(TCPINC_FB_SYNCOOKIE);
+			tcpinc_count(TCPINC_FB_SYNCOOKIE);
 		return;
 	}
 	if (ENO_OPT_COUNT(ret) > 1)
@@ -439,11 +419,11 @@ static __noinline void passive_synack(struct bpf_sock_ops *skops, int write)
 	} else {
 		err = bpf_store_hdr_opt(skops, e.local_opt, len, 0);
 		if (!err)
-			count(TCPINC_C_ENO_SYNACK_SENT);
+			tcpinc_count(TCPINC_C_ENO_SYNACK_SENT);
 	}
 	/* a SYN-ACK without our answer ends as ACK_NO_ENO at establishment */
 	if (err)
-		count(TCPINC_C_BPF_ERRORS);
+		tcpinc_count(TCPINC_C_BPF_ERRORS);
 }
 
 static __always_inline int skb_has_eno(struct bpf_sock_ops *skops)
@@ -488,7 +468,7 @@ static __noinline void on_passive_established(struct bpf_sock_ops *skops)
 		goto store;
 	}
 	if (ret < 0) {
-		count(TCPINC_C_BPF_ERRORS);
+		tcpinc_count(TCPINC_C_BPF_ERRORS);
 		ret = 0;
 	}
 	e.peer_len = ENO_OPT_LEN(ret);
@@ -509,7 +489,7 @@ static __noinline void on_passive_established(struct bpf_sock_ops *skops)
 	finish(&e, res.reason);
 store:
 	if (bpf_map_update_elem(&eno_conns, &cookie, &e, BPF_ANY))
-		count(TCPINC_C_BPF_ERRORS);
+		tcpinc_count(TCPINC_C_BPF_ERRORS);
 }
 
 /* ---- dispatch ----------------------------------------------------------- */

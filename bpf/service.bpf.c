@@ -23,15 +23,7 @@
 #include "lib/maps.h"
 #include "lib/net.h"
 
-/* Set by tcpincd before load: act only in its network namespace. */
-const volatile __u64 netns_cookie = 0;
-
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-static __always_inline bool in_our_netns(void *ctx)
-{
-	return !netns_cookie || bpf_get_netns_cookie(ctx) == netns_cookie;
-}
 
 /* Port of tcpincd's listener in `slot`, or 0 if the daemon is down. */
 static __always_inline __u16 daemon_port(__u32 slot)
@@ -67,7 +59,7 @@ int tcpinc_connect4(struct bpf_sock_addr *ctx)
 	struct tcpinc_out o = {};
 	__u16 port;
 
-	if (!is_tcp(ctx) || !in_our_netns(ctx))
+	if (!is_tcp(ctx) || !tcpinc_in_our_netns(ctx))
 		return 1;
 	if (tcpinc_ip4_is_loopback(ctx->user_ip4))
 		return 1;
@@ -91,7 +83,7 @@ int tcpinc_connect6(struct bpf_sock_addr *ctx)
 	__u32 ip6[4];
 	__u16 port;
 
-	if (!is_tcp(ctx) || !in_our_netns(ctx))
+	if (!is_tcp(ctx) || !tcpinc_in_our_netns(ctx))
 		return 1;
 	ip6[0] = ctx->user_ip6[0];
 	ip6[1] = ctx->user_ip6[1];
@@ -326,7 +318,7 @@ static __always_inline void on_close(struct bpf_sock_ops *skops)
 SEC("sockops")
 int tcpinc_service_sockops(struct bpf_sock_ops *skops)
 {
-	if (!in_our_netns(skops))
+	if (!tcpinc_in_our_netns(skops))
 		return 1;
 	switch (skops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:

@@ -8,7 +8,7 @@
 #ifndef TCPINC_BPF_MAPS_H
 #define TCPINC_BPF_MAPS_H
 
-#include <tcpinc/shared.h>
+#include "lib/common.h"
 
 /* tcpincd's listeners, by enum tcpinc_sock_slot; empty slots = daemon down. */
 struct {
@@ -49,21 +49,5 @@ struct {
 	__type(key, __u16);
 	__type(value, struct tcpinc_listen);
 } listen_ports SEC(".maps");
-
-/* Reason-coded counters: enum tcpinc_reason then enum tcpinc_counter. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TCPINC_C_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-static __always_inline void tcpinc_count(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
-
-	if (v)
-		*v += 1;
-}
 
 #endif /* TCPINC_BPF_MAPS_H */

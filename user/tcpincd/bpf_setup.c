@@ -261,6 +261,8 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	}
 	b->svc->rodata->netns_cookie = cookie;
 	b->eno->rodata->netns_cookie = cookie;
+	b->api->rodata->netns_cookie = cookie;
+	b->steer->rodata->netns_cookie = cookie;
 	b->eno->rodata->in_port4 = in_port4;
 	b->eno->rodata->in_port6 = in_port6;
 	b->steer->rodata->loopback_ifindex = if_nametoindex("lo");
