@@ -19,11 +19,15 @@
 
 #include <bpf/bpf.h>
 
+#include "common/names.h"
 #include "tcpincd/addr.h"
 #include "tcpincd/conn.h"
 #include "tcpincd/log.h"
 
 #define BUF_CAP (4 * TCPINC_FRAME_MAX)
+
+/* Closed connections waiting for the end of the epoll batch. */
+static struct conn *graveyard;
 
 /* Plaintext read from an application before it is sealed into a2n. */
 static uint8_t scratch[TCPINC_FRAME_DATA_MAX];
@@ -139,7 +143,23 @@ static void conn_release(struct conn *c, bool reset)
 	buf_free(&c->raw);
 	buf_free(&c->n2a);
 	conn_unlink(c);
-	free(c);
+	/*
+	 * Later events of the current epoll batch may still point at c:
+	 * free it after the batch (conn_reap).
+	 */
+	c->dead = true;
+	c->next = graveyard;
+	graveyard = c;
+}
+
+void conn_reap(void)
+{
+	struct conn *c;
+
+	while ((c = graveyard)) {
+		graveyard = c->next;
+		free(c);
+	}
 }
 
 void conn_free(struct conn *c)
@@ -150,7 +170,7 @@ void conn_free(struct conn *c)
 void conn_abort(struct conn *c, unsigned int reason)
 {
 	tcpincd_dbg("abort %s connection: %s", c->outbound ? "outbound" : "inbound",
-		    reason < TCPINC_R_MAX ? "" : "?");
+		    tcpinc_reason_name(reason));
 	tcpincd_count(reason, 1);
 	conn_release(c, true);
 }
@@ -601,6 +621,8 @@ void conn_event(struct conn *c, bool is_app, uint32_t events)
 {
 	int fd = is_app ? c->app.fd : c->net.fd;
 
+	if (c->dead)
+		return;
 	if (c->mode == MODE_PENDING) {
 		/* Only the side being connected is registered. */
 		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))

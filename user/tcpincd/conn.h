@@ -62,6 +62,7 @@ struct conn {
 	struct tcpinc_port_key out_key; /* outbound: key of out_by_port */
 	struct tcpinc_port_key in_key; /* inbound: key of in_by_port */
 	bool in_key_set;
+	bool dead; /* closed; freed by conn_reap() */
 };
 
 /* Allocate and link a connection; fds are owned by it from now on. */
@@ -82,6 +83,9 @@ void conn_event(struct conn *c, bool is_app, uint32_t events);
 void conn_abort(struct conn *c, unsigned int reason);
 /* Close without reset (daemon shutdown). */
 void conn_free(struct conn *c);
+
+/* Free the connections closed during the last epoll batch. */
+void conn_reap(void);
 
 /* One `show` line's fields. */
 const char *conn_state_name(const struct conn *c);

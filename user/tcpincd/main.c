@@ -180,6 +180,7 @@ static void teardown(void)
 
 	while (tcpincd.conns)
 		conn_free(tcpincd.conns);
+	conn_reap();
 	for (i = 0; i < TCPINC_SLOT_MAX; i++)
 		if (tcpincd.lst[i].fd >= 0)
 			close(tcpincd.lst[i].fd);
@@ -222,17 +223,10 @@ static void run(void)
 			case EV_CONN_NET:
 				conn_event(ev->owner, ev->kind == EV_CONN_APP,
 					   evs[i].events);
-				/*
-				 * The connection may be gone now; later
-				 * events of this batch for it are skipped by
-				 * restarting the wait.
-				 */
-				if (i + 1 < n)
-					goto next_batch;
 				break;
 			}
 		}
-next_batch:;
+		conn_reap();
 	}
 }
 
