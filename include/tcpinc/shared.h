@@ -63,6 +63,9 @@ enum tcpinc_reason {
 	TCPINC_AB_CONNECT_FAILED, /* remote refused or timed out */
 	TCPINC_AB_APP_RESET, /* local application reset its socket */
 	TCPINC_AB_INTERNAL, /* out of memory or similar local failure */
+	TCPINC_AB_ENO_MISMATCH, /* peer encrypts, we fell back (ENO stripped
+				   from its third ACK): abort, never hand its
+				   Init bytes to the application */
 
 	TCPINC_R_MAX
 };
@@ -83,6 +86,7 @@ enum tcpinc_counter {
 	TCPINC_C_ENO_SYN_SENT, /* BPF: SYNs sent carrying ENO */
 	TCPINC_C_ENO_SYNACK_SENT, /* BPF: SYN-ACKs sent carrying ENO */
 	TCPINC_C_BPF_ERRORS, /* BPF: a helper failed unexpectedly */
+	TCPINC_C_ENO_TRIMMED, /* BPF: fewer TEPs offered so ENO fits */
 	TCPINC_C_MAX
 };
 
@@ -97,6 +101,9 @@ enum tcpinc_eno_state {
 #define TCPINC_ENOF_ACTIVE 0x01 /* we sent the SYN-only */
 #define TCPINC_ENOF_PEER_NONSYN 0x02 /* a non-SYN segment from the peer arrived */
 #define TCPINC_ENOF_SENT_SYN 0x04 /* our SYN-form option was written */
+/* After we disabled (ACK without ENO), the peer sent ENO on a non-SYN
+ * segment: it believes encryption is on. tcpincd must abort. */
+#define TCPINC_ENOF_PEER_ENO_LATE 0x08
 
 /*
  * Value of the eno_conns map (hash keyed by the socket cookie of one of

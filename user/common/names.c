@@ -29,6 +29,7 @@ static const char *const reason_names[TCPINC_R_MAX] = {
 	[TCPINC_AB_CONNECT_FAILED] = "connect_failed",
 	[TCPINC_AB_APP_RESET] = "app_reset",
 	[TCPINC_AB_INTERNAL] = "internal",
+	[TCPINC_AB_ENO_MISMATCH] = "eno_mismatch",
 };
 
 static const char *const counter_names[TCPINC_C_MAX - TCPINC_R_MAX] = {
@@ -43,6 +44,7 @@ static const char *const counter_names[TCPINC_C_MAX - TCPINC_R_MAX] = {
 	[TCPINC_C_ENO_SYN_SENT - TCPINC_R_MAX] = "eno_syn_sent",
 	[TCPINC_C_ENO_SYNACK_SENT - TCPINC_R_MAX] = "eno_synack_sent",
 	[TCPINC_C_BPF_ERRORS - TCPINC_R_MAX] = "bpf_errors",
+	[TCPINC_C_ENO_TRIMMED - TCPINC_R_MAX] = "eno_trimmed",
 };
 
 /* "fallback_" / "abort_" + reason name, built once. */
