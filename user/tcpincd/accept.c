@@ -120,6 +120,15 @@ static void accept_inbound(int nfd)
 		tcpincd_count(TCPINC_C_BPF_ERRORS, 1);
 		memset(&c->eno, 0, sizeof(c->eno));
 		c->eno.state = TCPINC_ENO_DISABLED;
+	} else if (c->eno.state == TCPINC_ENO_DISABLED &&
+		   c->eno.reason == TCPINC_FB_ACK_NO_ENO) {
+		/*
+		 * We answered ENO but A's first ACK came without it: if a
+		 * middlebox stripped it, A is encrypting. Keep the entry (the
+		 * ENO program flags late ENO in it) and check A's first bytes.
+		 */
+		c->init_watch = true;
+		c->net_cookie = cookie;
 	} else {
 		bpf_map_delete_elem(tcpincd.bpf.eno_conns, &cookie);
 	}

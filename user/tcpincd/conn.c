@@ -136,6 +136,8 @@ static void conn_release(struct conn *c, bool reset)
 	close(c->net.fd);
 	if (c->in_key_set)
 		bpf_map_delete_elem(tcpincd.bpf.in_by_port, &c->in_key);
+	if (c->net_cookie)
+		bpf_map_delete_elem(tcpincd.bpf.eno_conns, &c->net_cookie);
 	if (c->info_valid)
 		tcpincd_count(TCPINC_C_REKEYS, c->info.local_gen);
 	tcpinc_session_free(c->sess);
@@ -524,12 +526,42 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 	return 0;
 }
 
+/*
+ * init_watch: decide whether the first bytes from the peer may go to the
+ * application. Returns 0 (deliver, or keep holding a partial prefix) or an
+ * abort reason. A peer that believes encryption is on (late ENO option on
+ * its segments, or a stream starting with INIT1_MAGIC) must never have its
+ * Init1 relayed as plaintext (RFC 8547 §8: stripped ENO on the third ACK).
+ */
+static unsigned int check_init_watch(struct conn *c)
+{
+	static const uint8_t magic[4] = { 0x15, 0x10, 0x1a, 0x0e };
+	struct tcpinc_eno_conn e;
+	size_t n = c->n2a.len < 4 ? c->n2a.len : 4;
+
+	if (!c->init_watch || (!n && !c->net_rd_eof))
+		return 0;
+	if (!bpf_map_lookup_elem(tcpincd.bpf.eno_conns, &c->net_cookie, &e) &&
+	    (e.flags & TCPINC_ENOF_PEER_ENO_LATE))
+		return TCPINC_AB_ENO_MISMATCH;
+	if (n && !memcmp(c->n2a.p + c->n2a.off, magic, n)) {
+		if (n == 4)
+			return TCPINC_AB_ENO_MISMATCH;
+		if (!c->net_rd_eof)
+			return 0; /* a prefix of the magic: wait for more */
+	}
+	c->init_watch = false;
+	return 0;
+}
+
 /* Send our FINs once a direction is finished and drained. */
 static void propagate_eof(struct conn *c)
 {
 	bool out_done = c->mode == MODE_CRYPT ? c->fin_queued : c->app_rd_eof;
 	bool in_done = c->mode == MODE_CRYPT ? c->peer_finp : c->net_rd_eof;
 
+	if (c->init_watch)
+		return;
 	if (out_done && !c->a2n.len && !c->net_wr_shut) {
 		shutdown(c->net.fd, SHUT_WR);
 		c->net_wr_shut = true;
@@ -546,7 +578,7 @@ static void update_interest(struct conn *c)
 
 	if (!c->app_rd_eof && can_send(c))
 		ae |= EPOLLIN;
-	if (c->n2a.len)
+	if (c->n2a.len && !c->init_watch)
 		ae |= EPOLLOUT;
 	if (!c->net_rd_eof)
 		ne |= EPOLLIN;
@@ -576,12 +608,17 @@ static void conn_pump(struct conn *c)
 			conn_abort(c, TCPINC_AB_PEER_RESET);
 			return;
 		}
-		err = flush(c->app.fd, &c->n2a, &progress);
+		err = c->init_watch ? 0 : flush(c->app.fd, &c->n2a, &progress);
 		if (err) {
 			conn_abort(c, TCPINC_AB_APP_RESET);
 			return;
 		}
 		reason = pump_net_to_app(c, &progress);
+		if (!reason && c->init_watch) {
+			reason = check_init_watch(c);
+			if (!c->init_watch)
+				progress = true; /* released: flush next round */
+		}
 		if (!reason)
 			reason = pump_app_to_net(c, &progress);
 		if (reason) {

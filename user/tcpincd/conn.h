@@ -63,6 +63,13 @@ struct conn {
 	struct tcpinc_port_key in_key; /* inbound: key of in_by_port */
 	bool in_key_set;
 	bool dead; /* closed; freed by conn_reap() */
+	/*
+	 * Plain inbound connection whose peer may think it is encrypted (our
+	 * SYN-ACK had ENO, its ACK did not): nothing goes to the application
+	 * until its first bytes are known not to be an Init1.
+	 */
+	bool init_watch;
+	uint64_t net_cookie; /* eno_conns key kept while init_watch */
 };
 
 /* Allocate and link a connection; fds are owned by it from now on. */
