@@ -878,7 +878,9 @@ static void test_bad_cfg(void)
 	struct tcpinc_session_cfg c = cfg_of(0, NULL, 0);
 	struct tcpinc_io io = {0};
 
-	c.tep = 0x21; /* P-256 not implemented */
+	c.tep = 0x25; /* not a tcpcrypt TEP */
+	CHECK(tcpinc_session_new(&c) == NULL);
+	c.tep = 0x20;
 	CHECK(tcpinc_session_new(&c) == NULL);
 	c.tep = 0xa3; /* resumption not supported by this API */
 	CHECK(tcpinc_session_new(&c) == NULL);

@@ -86,3 +86,18 @@ int tcpinc_keysched_resume(uint8_t out[TCPINC_RESUME_LEN],
 	return cprf_const(out, TCPINC_RESUME_LEN, ss, TCPINC_CONST_RESUME, NULL,
 			  0);
 }
+
+int tcpinc_keysched_sn(uint8_t sn[TCPINC_SN_MAX], const uint8_t *nonce_a,
+		       size_t nonce_a_len, const uint8_t *nonce_b,
+		       size_t nonce_b_len)
+{
+	if (nonce_a_len > TCPINC_RESUME_NONCE_MAX ||
+	    nonce_b_len > TCPINC_RESUME_NONCE_MAX ||
+	    (nonce_a_len && !nonce_a) || (nonce_b_len && !nonce_b))
+		return -EINVAL;
+	if (nonce_a_len)
+		memcpy(sn, nonce_a, nonce_a_len);
+	if (nonce_b_len)
+		memcpy(sn + nonce_a_len, nonce_b, nonce_b_len);
+	return (int)(nonce_a_len + nonce_b_len);
+}

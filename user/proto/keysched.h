@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* tcpcrypt key schedule (RFC 8548 §4.3): PRK, ss, mk[j], traffic keys. */
+/*
+ * tcpcrypt key schedule (RFC 8548 §3.3-3.5): PRK, ss[i], mk[j], traffic
+ * keys, session IDs and the resumption identifiers and session nonces.
+ */
 #ifndef TCPINC_PROTO_KEYSCHED_H
 #define TCPINC_PROTO_KEYSCHED_H
 
@@ -17,7 +20,10 @@
 #define TCPINC_K_LEN	  32
 #define TCPINC_RESUME_LEN 18
 /* Session nonce sn[i] = nonce_a | nonce_b, 0..8 bytes each. */
-#define TCPINC_SN_MAX 16
+#define TCPINC_RESUME_NONCE_MAX 8
+#define TCPINC_SN_MAX		(2 * TCPINC_RESUME_NONCE_MAX)
+/* Half a resumption identifier, as sent in a resumption suboption. */
+#define TCPINC_RESUME_HALF (TCPINC_RESUME_LEN / 2)
 /* Traffic key = AEAD key | 12-byte nonce randomizer NR. */
 #define TCPINC_TRAFFIC_KEY_MAX 44
 
@@ -42,8 +48,21 @@ int tcpinc_keysched_traffic(uint8_t *k, size_t len,
 int tcpinc_keysched_session_id(uint8_t *sid, uint8_t tep,
 			       const uint8_t ss[TCPINC_K_LEN],
 			       const uint8_t *sn, size_t sn_len);
-/* resume[i] = CPRF(ss[i], CONST_RESUME, 18). */
+/*
+ * resume[i] = CPRF(ss[i], CONST_RESUME, 18): the resumption identifier
+ * naming ss[i]. Bytes 0..8 are sent by the host that was A in the ss[0]
+ * session, bytes 9..17 by the one that was B (TCPINC_RESUME_HALF each).
+ */
 int tcpinc_keysched_resume(uint8_t out[TCPINC_RESUME_LEN],
 			   const uint8_t ss[TCPINC_K_LEN]);
+/*
+ * sn[i] = nonce_a | nonce_b, each 0..TCPINC_RESUME_NONCE_MAX bytes, where
+ * nonce_a is the resumption nonce of the host that was A in the ORIGINAL
+ * (ss[0]) session, not of the host that is A now. Returns the length of
+ * sn (0..TCPINC_SN_MAX) or -EINVAL.
+ */
+int tcpinc_keysched_sn(uint8_t sn[TCPINC_SN_MAX], const uint8_t *nonce_a,
+		       size_t nonce_a_len, const uint8_t *nonce_b,
+		       size_t nonce_b_len);
 
 #endif /* TCPINC_PROTO_KEYSCHED_H */

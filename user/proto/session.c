@@ -27,7 +27,8 @@ enum {
 struct session_secrets {
 	uint8_t priv[TCPINC_KEX_PRIV_MAX]; /* ephemeral, until ES */
 	uint8_t es[TCPINC_KEX_ES_MAX]; /* until PRK */
-	uint8_t ss[TCPINC_K_LEN]; /* ss[0] = PRK, until mk[0] */
+	/* ss[i] (ss[0] = PRK) until mk[0], then ss[i+1] until taken */
+	uint8_t ss[TCPINC_K_LEN];
 	uint8_t mk_tx[TCPINC_K_LEN]; /* mk[local_gen] */
 	uint8_t mk_rx[TCPINC_K_LEN]; /* mk[remote_gen] */
 	uint8_t k[TCPINC_TRAFFIC_KEY_MAX]; /* scratch traffic key */
@@ -40,6 +41,12 @@ struct session_secrets {
 
 struct tcpinc_session {
 	uint8_t role, tep, state;
+	/* Role in the ss[0] session: picks k_ab (0) or k_ba (1). Equal to
+	 * role unless resumed. */
+	uint8_t key_role;
+	bool no_init; /* keyed or resumed: no Init exchange */
+	bool have_next; /* sec->ss holds ss[ss_index + 1] */
+	uint32_t ss_index; /* i of the ss[i] the session was keyed from */
 	int err; /* sticky once ST_DEAD */
 	const struct tcpinc_kex *kex;
 	uint16_t aeads[TCPINC_SESSION_AEADS_MAX];
@@ -77,6 +84,7 @@ static void wipe_secrets(struct tcpinc_session *s)
 	if (s->rx_key)
 		tcpinc_frame_key_free(&s->sec->rx);
 	s->tx_key = s->rx_key = false;
+	s->have_next = false;
 	sodium_memzero(s->sec, sizeof(*s->sec));
 }
 
@@ -127,7 +135,7 @@ session_alloc(const struct tcpinc_session_cfg *cfg)
 		return NULL;
 	}
 	sodium_memzero(s->sec, sizeof(*s->sec));
-	s->role = cfg->role;
+	s->role = s->key_role = cfg->role;
 	s->tep = cfg->tep;
 	s->kex = tcpinc_kex_find(cfg->tep);
 	memcpy(s->aeads, aeads, naeads * sizeof(*aeads));
@@ -172,8 +180,10 @@ static int set_tx_key(struct tcpinc_session *s)
 	size_t klen = tcpinc_aead_key_len(s->aead) + TCPINC_AEAD_NONCE_LEN;
 	int err;
 
-	/* A sends with k_ab, B with k_ba (RFC 8548 §4.3). */
-	err = tcpinc_keysched_traffic(sec->k, klen, sec->mk_tx, s->role == 0);
+	/* A sends with k_ab, B with k_ba (RFC 8548 §3.3), by the roles of
+	 * the ss[0] session when resumed. */
+	err = tcpinc_keysched_traffic(sec->k, klen, sec->mk_tx,
+				      s->key_role == 0);
 	if (s->tx_key)
 		tcpinc_frame_key_free(&sec->tx);
 	s->tx_key = false;
@@ -192,7 +202,8 @@ static int set_rx_key(struct tcpinc_session *s)
 	size_t klen = tcpinc_aead_key_len(s->aead) + TCPINC_AEAD_NONCE_LEN;
 	int err;
 
-	err = tcpinc_keysched_traffic(sec->k, klen, sec->mk_rx, s->role == 1);
+	err = tcpinc_keysched_traffic(sec->k, klen, sec->mk_rx,
+				      s->key_role == 1);
 	if (s->rx_key)
 		tcpinc_frame_key_free(&sec->rx);
 	s->rx_key = false;
@@ -205,20 +216,28 @@ static int set_rx_key(struct tcpinc_session *s)
 	return 0;
 }
 
-/* From ss[0] in sec->ss: session ID, mk[0], generation-0 keys; wipe ss. */
-static int establish(struct tcpinc_session *s)
+/*
+ * From ss[i] in sec->ss and sn[i]: session ID, mk[0], then ss[i] becomes
+ * ss[i+1] (RFC 8548 §3.5: compute ss[i+1], erase ss[i]), generation-0
+ * keys.
+ */
+static int establish(struct tcpinc_session *s, const uint8_t *sn, size_t sn_len)
 {
 	struct session_secrets *sec = s->sec;
 	int err;
 
-	err = tcpinc_keysched_session_id(s->session_id, s->tep, sec->ss, NULL,
-					 0);
+	err = tcpinc_keysched_session_id(s->session_id, s->tep, sec->ss, sn,
+					 sn_len);
 	if (!err)
-		err = tcpinc_keysched_mk0(sec->mk_tx, sec->ss, NULL, 0);
-	/* No resumption yet, so ss[0] has no further use. */
-	sodium_memzero(sec->ss, sizeof(sec->ss));
-	if (err)
+		err = tcpinc_keysched_mk0(sec->mk_tx, sec->ss, sn, sn_len);
+	/* In place: ss[i] is gone once this returns. */
+	if (!err)
+		err = tcpinc_keysched_next_ss(sec->ss);
+	if (err) {
+		sodium_memzero(sec->ss, sizeof(sec->ss));
 		return err;
+	}
+	s->have_next = true;
 	memcpy(sec->mk_rx, sec->mk_tx, TCPINC_K_LEN);
 	err = set_tx_key(s);
 	if (!err)
@@ -256,6 +275,8 @@ int tcpinc_session_start(struct tcpinc_session *s, struct tcpinc_io *io)
 
 	if (s->state == ST_DEAD)
 		return s->err;
+	if (s->no_init)
+		return 0; /* keyed or resumed: nothing to send */
 	if (s->role == 1)
 		return s->state == ST_WAIT_INIT1 ? 0 : -EINVAL;
 	if (s->state != ST_IDLE)
@@ -321,7 +342,7 @@ static ssize_t b_init1(struct tcpinc_session *s, const uint8_t *in, size_t len,
 	if (err)
 		return err;
 	s->aead = pick;
-	err = establish(s);
+	err = establish(s, NULL, 0);
 	if (err)
 		return err;
 	io->net_len += (size_t)n;
@@ -352,7 +373,7 @@ static ssize_t a_init2(struct tcpinc_session *s, const uint8_t *in, size_t len)
 	if (err)
 		return err;
 	s->aead = m.cipher;
-	err = establish(s);
+	err = establish(s, NULL, 0);
 	if (err)
 		return err;
 	s->rx_off = (size_t)r;
@@ -570,8 +591,9 @@ tcpinc_session_new_keyed(const struct tcpinc_session_cfg *cfg, uint16_t aead,
 	if (!s)
 		return NULL;
 	s->aead = aead;
+	s->no_init = true;
 	memcpy(s->sec->ss, ss, TCPINC_K_LEN);
-	if (establish(s)) {
+	if (establish(s, NULL, 0)) {
 		tcpinc_session_free(s);
 		return NULL;
 	}
@@ -581,4 +603,84 @@ tcpinc_session_new_keyed(const struct tcpinc_session_cfg *cfg, uint16_t aead,
 int tcpinc_session_error(const struct tcpinc_session *s)
 {
 	return s->state == ST_DEAD ? s->err : 0;
+}
+
+struct tcpinc_session *
+tcpinc_session_new_resumed(const struct tcpinc_resume_cfg *rc)
+{
+	struct tcpinc_session_cfg cfg = {0};
+	uint8_t sn[TCPINC_SN_MAX];
+	struct tcpinc_session *s = NULL;
+	int sn_len;
+
+	if (!rc->ss)
+		return NULL;
+	sn_len = tcpinc_keysched_sn(sn, rc->nonce_a, rc->nonce_a_len,
+				    rc->nonce_b, rc->nonce_b_len);
+	cfg.role = rc->orig_role;
+	/* session_alloc() takes the v = 0 form; the ID keeps v = 1. */
+	cfg.tep = rc->tep & ~TCPINC_TEP_V;
+	if (sn_len >= 0 && (rc->tep & TCPINC_TEP_V) && rc->index &&
+	    tcpinc_aead_supported(rc->aead))
+		s = session_alloc(&cfg);
+	if (s) {
+		s->tep = rc->tep;
+		s->aead = rc->aead;
+		s->no_init = true;
+		s->ss_index = rc->index;
+		memcpy(s->sec->ss, rc->ss, TCPINC_K_LEN);
+	}
+	/* The caller's copy of ss[i] is spent, whatever happens. */
+	sodium_memzero(rc->ss, TCPINC_K_LEN);
+	if (s && establish(s, sn, (size_t)sn_len)) {
+		tcpinc_session_free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+int tcpinc_session_take_resume_state(struct tcpinc_session *s,
+				     struct tcpinc_resume_state *out)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (s->state == ST_DEAD)
+		return s->err;
+	if (s->state != ST_READY)
+		return -EAGAIN;
+	if (!s->have_next)
+		return -ENOENT;
+	out->ss = sodium_malloc(TCPINC_K_LEN);
+	if (!out->ss)
+		return -ENOMEM;
+	err = tcpinc_keysched_resume(out->resume, s->sec->ss);
+	if (err) {
+		tcpinc_resume_state_clear(out);
+		return err;
+	}
+	memcpy(out->ss, s->sec->ss, TCPINC_K_LEN);
+	out->index = s->ss_index + 1;
+	out->tep = s->tep & ~TCPINC_TEP_V;
+	out->aead = s->aead;
+	out->orig_role = s->key_role;
+	tcpinc_session_forget_resume_state(s);
+	return 0;
+}
+
+void tcpinc_session_forget_resume_state(struct tcpinc_session *s)
+{
+	sodium_memzero(s->sec->ss, sizeof(s->sec->ss));
+	s->have_next = false;
+}
+
+void tcpinc_resume_state_clear(struct tcpinc_resume_state *st)
+{
+	if (!st)
+		return;
+	if (st->ss) {
+		sodium_memzero(st->ss, TCPINC_K_LEN);
+		sodium_free(st->ss);
+	}
+	sodium_memzero(st, sizeof(*st));
 }
