@@ -778,6 +778,29 @@ static void manual_b(bool hash_trailer)
 			 0);
 		CHECK_EQ(tcpinc_session_get_info(a.s, &ia), 0);
 		CHECK_MEM(ia.session_id, sid, 33);
+		/* Resumption state: ss[1] = CPRF(PRK, CONST_NEXTK, 32) by
+		 * hand, and resume[1] from it. */
+		{
+			static const uint8_t nextk_1[] = {0x01, 0x01};
+			static const uint8_t resume_1[] = {0x06, 0x01};
+			struct tcpinc_resume_state st;
+			uint8_t ss1[32], r1[32];
+
+			CHECK_EQ(crypto_auth_hmacsha256(ss1, nextk_1, 2, prk),
+				 0);
+			CHECK_EQ(crypto_auth_hmacsha256(r1, resume_1, 2, ss1),
+				 0);
+			CHECK_EQ(tcpinc_session_take_resume_state(a.s, &st), 0);
+			if (st.ss) {
+				CHECK_MEM(st.ss, ss1, 32);
+				CHECK_MEM(st.resume, r1, 18);
+				CHECK_EQ(st.index, 1);
+				CHECK_EQ(st.orig_role, 0);
+				CHECK_EQ(st.tep, 0x23);
+				CHECK_EQ(st.aead, 0x0001);
+			}
+			tcpinc_resume_state_clear(&st);
+		}
 	} else {
 		CHECK_EQ(tcpinc_session_input(a.s, wire, 109, &a.io), -EBADMSG);
 		CHECK_EQ(a.io.app_len, 0);
@@ -872,6 +895,166 @@ static void test_keyed_pair(void)
 	end_fini(&b);
 }
 
+/* Init1 and Init2 lengths with K = 3 offered AEADs, per TEP. */
+static const struct {
+	uint8_t tep;
+	size_t init1, init2;
+} tep_sizes[] = {
+	{0x21, 76 + 6, 77},
+	{0x22, 110 + 6, 111},
+	{0x23, 73 + 6, 74},
+	{0x24, 97 + 6, 98},
+};
+
+static void pair_new_tep(struct end *a, struct end *b, uint8_t tep,
+			 const uint16_t *lb, size_t nb)
+{
+	struct tcpinc_session_cfg ca = cfg_of(0, NULL, 0);
+	struct tcpinc_session_cfg cb = cfg_of(1, lb, nb);
+
+	ca.tep = cb.tep = tep;
+	end_init(a);
+	end_init(b);
+	a->s = tcpinc_session_new(&ca);
+	b->s = tcpinc_session_new(&cb);
+	CHECK(a->s && b->s);
+	CHECK_EQ(tcpinc_session_start(a->s, &a->io), 0);
+	CHECK_EQ(tcpinc_session_start(b->s, &b->io), 0);
+}
+
+/*
+ * Every TEP with every AEAD (A offers all three, B accepts only one):
+ * Init sizes, one session ID starting with the TEP byte, data both ways,
+ * a rekey, FINp.
+ */
+static void test_every_tep_every_aead(void)
+{
+	struct tcpinc_session_info ia, ib;
+	uint8_t da[3000], db[3000];
+	size_t t, i;
+
+	randombytes_buf(da, sizeof(da));
+	randombytes_buf(db, sizeof(db));
+	for (t = 0; t < sizeof(tep_sizes) / sizeof(tep_sizes[0]); t++) {
+		for (i = 0; i < 3; i++) {
+			static const uint16_t ids[] = {0x0001, 0x0002, 0x0010};
+			uint8_t tep = tep_sizes[t].tep;
+			struct end a, b;
+
+			pair_new_tep(&a, &b, tep, &ids[i], 1);
+			if (!a.s || !b.s) {
+				end_fini(&a);
+				end_fini(&b);
+				continue;
+			}
+			CHECK_EQ(a.io.net_len, tep_sizes[t].init1);
+			CHECK_EQ(deliver(&b, &a, BUF), 0);
+			CHECK_EQ(b.io.net_len, tep_sizes[t].init2);
+			CHECK_EQ(pump(&a, &b, 17), 0);
+			CHECK(tcpinc_session_ready(a.s) &&
+			      tcpinc_session_ready(b.s));
+			CHECK_EQ(tcpinc_session_get_info(a.s, &ia), 0);
+			CHECK_EQ(tcpinc_session_get_info(b.s, &ib), 0);
+			CHECK_EQ(ia.session_id[0], tep);
+			CHECK_MEM(ia.session_id, ib.session_id,
+				  TCPINC_SESSID_LEN);
+			CHECK_EQ(ia.aead, ids[i]);
+			CHECK_EQ(ib.aead, ids[i]);
+			CHECK_EQ(send_all(&a, da, sizeof(da), false), 0);
+			CHECK_EQ(send_all(&b, db, sizeof(db), false), 0);
+			CHECK_EQ(pump(&a, &b, 100), 0);
+			CHECK_EQ(tcpinc_session_rekey(b.s, &b.io), 0);
+			CHECK_EQ(send_all(&a, da, 10, true), 0);
+			CHECK_EQ(send_all(&b, db, 10, true), 0);
+			CHECK_EQ(pump(&a, &b, 100), 0);
+			CHECK_EQ(a.io.app_len, sizeof(db) + 10);
+			CHECK_EQ(b.io.app_len, sizeof(da) + 10);
+			CHECK_MEM(a.io.app_out, db, sizeof(db));
+			CHECK_MEM(b.io.app_out, da, sizeof(da));
+			CHECK(a.io.eof && b.io.eof);
+			end_fini(&a);
+			end_fini(&b);
+		}
+	}
+}
+
+/*
+ * Bad public keys in a real exchange abort with -EKEYREJECTED, on B
+ * (Init1) and on A (Init2), for every TEP, with nothing sent by B.
+ */
+static void test_bad_pubkey_every_tep(void)
+{
+	size_t t, v;
+
+	for (t = 0; t < sizeof(tep_sizes) / sizeof(tep_sizes[0]); t++) {
+		uint8_t tep = tep_sizes[t].tep;
+		bool nist = tep == 0x21 || tep == 0x22;
+		size_t pk = tep_sizes[t].init2 - 42;
+
+		for (v = 0; v < 4; v++) {
+			struct end a, b;
+			uint8_t *pub;
+
+			pair_new_tep(&a, &b, tep, NULL, 0);
+			if (!a.s || !b.s) {
+				end_fini(&a);
+				end_fini(&b);
+				continue;
+			}
+			/* Pub_A is the last pk bytes of Init1. */
+			pub = a.io.net_out + a.io.net_len - pk;
+			if (!nist) {
+				/* u = 0 or u = 1: all-zero ES. */
+				memset(pub, 0, pk);
+				pub[0] = v & 1;
+			} else if (v == 0) {
+				pub[2] = 0x04; /* uncompressed prefix */
+			} else if (v == 1) {
+				pub[1] -= 2; /* pubkey_len without itself */
+			} else if (v == 2) {
+				memset(pub + 3, 0xff, pk - 3); /* x >= p */
+			} else {
+				memset(pub + 3, 0, pk - 3); /* P-256: x = 1 */
+				pub[pk - 1] =
+					tep == 0x21 ? 1 : 3; /* off curve */
+			}
+			CHECK_EQ(deliver(&b, &a, BUF), -EKEYREJECTED);
+			CHECK_EQ(b.io.net_len, 0);
+			CHECK_EQ(tcpinc_session_error(b.s), -EKEYREJECTED);
+			end_fini(&a);
+			end_fini(&b);
+
+			/* The same damage to Pub_B in Init2, seen by A. */
+			pair_new_tep(&a, &b, tep, NULL, 0);
+			if (!a.s || !b.s) {
+				end_fini(&a);
+				end_fini(&b);
+				continue;
+			}
+			CHECK_EQ(deliver(&b, &a, BUF), 0);
+			CHECK_EQ(b.io.net_len, tep_sizes[t].init2);
+			pub = b.io.net_out + 42;
+			if (!nist) {
+				memset(pub, 0, pk);
+				pub[0] = v & 1;
+			} else if (v == 0) {
+				pub[2] = 0x04;
+			} else if (v == 1) {
+				pub[1] -= 2;
+			} else if (v == 2) {
+				memset(pub + 3, 0xff, pk - 3);
+			} else {
+				memset(pub + 3, 0, pk - 3);
+				pub[pk - 1] = tep == 0x21 ? 1 : 3;
+			}
+			CHECK_EQ(deliver(&a, &b, BUF), -EKEYREJECTED);
+			CHECK(!tcpinc_session_ready(a.s));
+			end_fini(&a);
+			end_fini(&b);
+		}
+	}
+}
+
 static void test_bad_cfg(void)
 {
 	static const uint16_t bad[] = {0x0001, 0x0004};
@@ -928,6 +1111,8 @@ int main(void)
 	TEST_RUN(test_manual_b_init2_trailer_hashed);
 	TEST_RUN(test_manual_a_init1_trailer);
 	TEST_RUN(test_keyed_pair);
+	TEST_RUN(test_every_tep_every_aead);
+	TEST_RUN(test_bad_pubkey_every_tep);
 	TEST_RUN(test_bad_cfg);
 	return TEST_EXIT();
 }
