@@ -3,6 +3,7 @@
  * Key schedule recomputed by hand from raw HMAC-SHA256 calls, following
  * RFC 8548 §4.3 literally, for fixed inputs.
  */
+#include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
 
@@ -136,6 +137,47 @@ static void test_resumption_derivations(void)
 	CHECK_MEM(ss, hss, 32);
 }
 
+/*
+ * sn[i] = nonce_a | nonce_b (original roles) with nonce lengths 0..8 each:
+ * mk[0] and the session ID take CONST | sn, by hand.
+ */
+static void test_sn_lengths_by_hand(void)
+{
+	static const size_t lens[][2] = {{0, 0}, {8, 8}, {0, 8},
+					 {8, 0}, {1, 7}, {5, 2}};
+	uint8_t ss[32], na[8], nb[8], sn[16], hsn[16], t1[32], out[32];
+	uint8_t sid[33];
+	size_t i;
+
+	inputs();
+	memcpy(ss, es, 32);
+	for (i = 0; i < 8; i++) {
+		na[i] = (uint8_t)(0xa0 + i);
+		nb[i] = (uint8_t)(0xb0 + i);
+	}
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t la = lens[i][0], lb = lens[i][1];
+
+		memcpy(hsn, na, la);
+		memcpy(hsn + la, nb, lb);
+		CHECK_EQ(tcpinc_keysched_sn(sn, na, la, nb, lb),
+			 (int)(la + lb));
+		CHECK_MEM(sn, hsn, la + lb);
+		hmac(t1, ss, 32, P(&k_rekey, 1), P(hsn, la + lb), P(&c1, 1),
+		     NULL);
+		CHECK_EQ(tcpinc_keysched_mk0(out, ss, sn, la + lb), 0);
+		CHECK_MEM(out, t1, 32);
+		hmac(t1, ss, 32, P(&k_sessid, 1), P(hsn, la + lb), P(&c1, 1),
+		     NULL);
+		CHECK_EQ(tcpinc_keysched_session_id(sid, 0xa4, ss, sn, la + lb),
+			 0);
+		CHECK_EQ(sid[0], 0xa4);
+		CHECK_MEM(sid + 1, t1, 32);
+	}
+	/* 17 bytes of sn is refused. */
+	CHECK_EQ(tcpinc_keysched_mk0(out, ss, hsn, 17), -EINVAL);
+}
+
 /* Every input of the PRK matters, in order. */
 static void test_prk_binds_inputs(void)
 {
@@ -169,6 +211,7 @@ int main(void)
 		return 1;
 	TEST_RUN(test_fresh_schedule_by_hand);
 	TEST_RUN(test_resumption_derivations);
+	TEST_RUN(test_sn_lengths_by_hand);
 	TEST_RUN(test_prk_binds_inputs);
 	return TEST_EXIT();
 }
