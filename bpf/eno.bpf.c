@@ -55,10 +55,24 @@
 #define ENO_CB_FLAGS                          \
 	(BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG | \
 	 BPF_SOCK_OPS_PARSE_ALL_HDR_OPT_CB_FLAG)
+/*
+ * After B disabled on an ACK without ENO: only segments with an option the
+ * kernel does not know (kind 69 among them) run the program.
+ */
+#define ENO_CB_LATE_WATCH BPF_SOCK_OPS_PARSE_UNKNOWN_HDR_OPT_CB_FLAG
+#define ENO_CB_ALL	  (ENO_CB_FLAGS | ENO_CB_LATE_WATCH)
 
-/* Set by tcpincd before load. */
+/* Set by tcpincd before load (tcpincd --eno-* options). */
 const volatile __u16 in_port4 = 0; /* inbound listeners (host order) */
 const volatile __u16 in_port6 = 0;
+const volatile __u8 eno_gopt = 0; /* our a bit (answers use only a) */
+const volatile __u8 eno_aa_mandatory = 0;
+/* SYN retransmissions that still carry ENO; later ones go without. */
+const volatile __u8 eno_syn_retries = 2;
+/* our whole SYN-form option as active opener (eno_build_syn()) */
+const volatile __u8 eno_syn_len = 3;
+const volatile __u8 eno_syn_opt[TCPINC_ENO_OPT_MAX] = {TCPINC_ENO_KIND, 3,
+						       TCPINC_TEP_CURVE25519};
 
 /* Negotiation results, by socket cookie; read and deleted by tcpincd. */
 struct {
@@ -76,13 +90,32 @@ struct {
 	__type(value, __u32);
 } eno_skip SEC(".maps");
 
-static __always_inline void set_cb_flags(struct bpf_sock_ops *skops, int on)
+/* Our cb flags: ENO_CB_FLAGS (on), none (0) or ENO_CB_LATE_WATCH. */
+static __always_inline void set_eno_cb_flags(struct bpf_sock_ops *skops,
+					     __u32 ours)
 {
-	__u32 flags = skops->bpf_sock_ops_cb_flags;
+	__u32 flags = (skops->bpf_sock_ops_cb_flags & ~ENO_CB_ALL) | ours;
 
-	flags = on ? flags | ENO_CB_FLAGS : flags & ~ENO_CB_FLAGS;
 	if (bpf_sock_ops_cb_flags_set(skops, flags))
 		tcpinc_count(TCPINC_C_BPF_ERRORS);
+}
+
+static __always_inline void set_cb_flags(struct bpf_sock_ops *skops, int on)
+{
+	set_eno_cb_flags(skops, on ? ENO_CB_FLAGS : 0);
+}
+
+/*
+ * The configured policy for eno_build_answer() and eno_decide(). As passive
+ * opener we answer only the TEP tcpincd implements, whatever we offer as
+ * active opener (eno_syn_opt), and never send b=0.
+ */
+static __always_inline void policy_get(struct eno_policy *pol, int passive)
+{
+	pol->aa_mandatory = eno_aa_mandatory;
+	pol->gopt = eno_gopt & (passive ? TCPINC_GOPT_A : 0xff);
+	pol->n_teps = 1;
+	pol->teps[0] = TCPINC_TEP_CURVE25519;
 }
 
 static __always_inline int remote_is_loopback(struct bpf_sock_ops *skops)
@@ -209,23 +242,25 @@ __noinline int eno_bpf_skb_opt(struct bpf_sock_ops *skops, struct eno_buf *opt)
 /* Our answer to e's peer_opt into e's local_opt (eno_build_answer()). */
 __noinline int eno_bpf_answer(struct tcpinc_eno_conn *e)
 {
-	struct eno_policy pol = ENO_POLICY_DEFAULT;
+	struct eno_policy pol = {};
 
 	if (!e)
 		return 0;
+	policy_get(&pol, 1);
 	e->local_len =
 		eno_build_answer(&pol, e->peer_opt, e->peer_len, e->local_opt);
 	return e->local_len;
 }
 
-/* eno_decide() on e's two options under the default policy. */
+/* eno_decide() on e's two options under the configured policy. */
 __noinline int eno_bpf_decide(const struct tcpinc_eno_conn *e, int passive,
 			      struct eno_result *res)
 {
-	struct eno_policy pol = ENO_POLICY_DEFAULT;
+	struct eno_policy pol = {};
 
 	if (!e || !res)
 		return TCPINC_FB_SYN_MALFORMED;
+	policy_get(&pol, passive);
 	return eno_decide(&pol, e->local_opt, e->local_len, e->peer_opt,
 			  e->peer_len, passive, res);
 }
@@ -259,42 +294,94 @@ static __noinline void on_connect(struct bpf_sock_ops *skops)
 	set_cb_flags(skops, 1);
 }
 
-/* Our SYN-form option on the SYN (or a retransmission of it). */
+/*
+ * Our SYN-form option: built once, at the first SYN's HDR_OPT_LEN, as large
+ * as the room the kernel's own options leave (fewer TEPs rather than none;
+ * build_syn() reserves it),
+ * and kept in the entry, so that every retransmission and the SYN-ACK of a
+ * simultaneous open carry the same bytes (RFC 8547 §4.7). A SYN retransmitted
+ * more than eno_syn_retries times goes without: a path that drops SYNs with
+ * unknown options still connects, in plain TCP (§4.8 allows it).
+ */
+static __noinline int build_syn(struct bpf_sock_ops *skops,
+				struct tcpinc_eno_conn *e)
+{
+	__u32 len = eno_syn_len, room = 0, i;
+
+	e->local_len = 0;
+	if (len < 3 || len > TCPINC_ENO_OPT_MAX)
+		return 0;
+	/* the room left is not in the context: the largest that reserves */
+	ENO_FOR(i, 0, TCPINC_ENO_OPT_MAX - 2)
+	{
+		if (len - i < 3)
+			break;
+		if (!bpf_reserve_hdr_opt(skops, len - i, 0)) {
+			room = len - i;
+			break;
+		}
+	}
+	len = eno_trim_syn((const __u8 *)eno_syn_opt, len, room, e->local_opt);
+	if (len != room)
+		return 0; /* too little room: nothing reserved, or not filled */
+	if (room < eno_syn_len)
+		tcpinc_count(TCPINC_C_ENO_TRIMMED);
+	e->local_len = len;
+	return len;
+}
+
 static __noinline void active_syn(struct bpf_sock_ops *skops, int write)
 {
-	struct eno_policy pol = ENO_POLICY_DEFAULT;
-	__u8 opt[TCPINC_ENO_OPT_MAX] = {};
+	__u64 cookie = bpf_get_socket_cookie(skops);
 	struct tcpinc_eno_conn *e;
-	__u32 len = eno_build_syn(&pol, opt);
-	__u64 cookie;
+	__u32 len;
 	long err;
 
-	if (len < 2 || len > TCPINC_ENO_OPT_MAX)
+	e = bpf_map_lookup_elem(&eno_conns, &cookie);
+	if (!e || e->state != TCPINC_ENO_NEGOTIATING) {
+		set_cb_flags(skops, 0);
 		return;
+	}
+	if (!write) {
+		/* this kernel counts a retransmission before sending it */
+		if (skops->state == BPF_TCP_SYN_SENT &&
+		    skops->total_retrans > eno_syn_retries) {
+			active_disable(skops, TCPINC_FB_SYN_RETRIES);
+			return;
+		}
+		if (!e->local_len) {
+			/* first SYN: reserves what it built, or nothing */
+			if (!build_syn(skops, e))
+				active_disable(skops,
+					       TCPINC_FB_NO_OPTION_SPACE);
+			return;
+		}
+	}
+	len = e->local_len;
+	if (len < 2 || len > TCPINC_ENO_OPT_MAX) {
+		tcpinc_count(TCPINC_C_BPF_ERRORS);
+		active_disable(skops, TCPINC_FB_NO_OPTION_SPACE);
+		return;
+	}
 	if (!write) {
 		err = bpf_reserve_hdr_opt(skops, len, 0);
-		if (err == -ENOSPC) {
-			active_disable(skops, TCPINC_FB_NO_OPTION_SPACE);
-		} else if (err) {
-			tcpinc_count(TCPINC_C_BPF_ERRORS);
+		if (err) {
+			/* fitted the first SYN: the kernel's options grew */
+			if (err != -ENOSPC)
+				tcpinc_count(TCPINC_C_BPF_ERRORS);
 			active_disable(skops, TCPINC_FB_NO_OPTION_SPACE);
 		}
 		return;
 	}
-	err = bpf_store_hdr_opt(skops, opt, len, 0);
+	err = bpf_store_hdr_opt(skops, e->local_opt, len, 0);
 	if (err) {
 		/* this SYN leaves without ENO: the peer will not see it */
 		tcpinc_count(TCPINC_C_BPF_ERRORS);
 		active_disable(skops, TCPINC_FB_NO_OPTION_SPACE);
 		return;
 	}
-	tcpinc_count(TCPINC_C_ENO_SYN_SENT);
-	cookie = bpf_get_socket_cookie(skops);
-	e = bpf_map_lookup_elem(&eno_conns, &cookie);
-	if (!e)
-		return;
-	__builtin_memcpy(e->local_opt, opt, sizeof(opt));
-	e->local_len = len;
+	if (skops->state == BPF_TCP_SYN_SENT)
+		tcpinc_count(TCPINC_C_ENO_SYN_SENT);
 	e->flags |= TCPINC_ENOF_SENT_SYN;
 }
 
@@ -353,6 +440,35 @@ static __noinline void on_active_established(struct bpf_sock_ops *skops)
 		set_cb_flags(skops, 0);
 }
 
+static __always_inline int skb_has_eno(struct bpf_sock_ops *skops)
+{
+	__u8 opt[TCPINC_ENO_OPT_MAX] = {TCPINC_ENO_KIND, 0};
+
+	return bpf_load_hdr_opt(skops, opt, sizeof(opt), 0) >= 2;
+}
+
+/*
+ * B fell back because A's first ACK lacked ENO, and now a non-SYN segment
+ * from A carries ENO: a middlebox stripped it from that ACK only, and A is
+ * encrypting (RFC 8547 §8). Flag it for tcpincd, which kept the entry and
+ * aborts rather than relay A's Init1 as plaintext.
+ */
+static __noinline void late_eno(struct bpf_sock_ops *skops)
+{
+	struct tcpinc_eno_conn *e;
+	__u64 cookie;
+
+	/* the cb flag is only a hint: the segment may carry another option */
+	if (!skb_has_eno(skops))
+		return;
+	set_cb_flags(skops, 0);
+	tcpinc_count(TCPINC_C_ENO_LATE);
+	cookie = bpf_get_socket_cookie(skops);
+	e = bpf_map_lookup_elem(&eno_conns, &cookie);
+	if (e)
+		e->flags |= TCPINC_ENOF_PEER_ENO_LATE;
+}
+
 static __always_inline void on_parse_hdr(struct bpf_sock_ops *skops)
 {
 	struct tcpinc_eno_conn *e;
@@ -361,6 +477,11 @@ static __always_inline void on_parse_hdr(struct bpf_sock_ops *skops)
 	/* fires on segments without kind 69 too; only the SYN bit matters */
 	if (skops->skb_tcp_flags & TCPHDR_SYN)
 		return;
+	if (!(skops->bpf_sock_ops_cb_flags &
+	      BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG)) {
+		late_eno(skops);
+		return;
+	}
 	set_cb_flags(skops, 0);
 	cookie = bpf_get_socket_cookie(skops);
 	e = bpf_map_lookup_elem(&eno_conns, &cookie);
@@ -426,13 +547,6 @@ static __noinline void passive_synack(struct bpf_sock_ops *skops, int write)
 		tcpinc_count(TCPINC_C_BPF_ERRORS);
 }
 
-static __always_inline int skb_has_eno(struct bpf_sock_ops *skops)
-{
-	__u8 opt[TCPINC_ENO_OPT_MAX] = {TCPINC_ENO_KIND, 0};
-
-	return bpf_load_hdr_opt(skops, opt, sizeof(opt), 0) >= 2;
-}
-
 static __noinline void on_passive_established(struct bpf_sock_ops *skops)
 {
 	struct tcpinc_eno_conn e = {.role = 1};
@@ -445,20 +559,19 @@ static __noinline void on_passive_established(struct bpf_sock_ops *skops)
 	if (!(skops->bpf_sock_ops_cb_flags &
 	      BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG))
 		return;
-	set_cb_flags(skops, 0); /* A's ACK is the non-SYN segment we await */
 	cookie = bpf_get_socket_cookie(skops);
 
 	old = bpf_map_lookup_elem(&eno_conns, &cookie);
 	if (old) {
 		/*
-		 * Simultaneous open of one of our connect()s. Our SYN had the
-		 * default b=0, so a peer with the default fails on roles
-		 * (§4.6); we could not read its SYN to tell. Not supported.
+		 * Simultaneous open of one of our connect()s: skb is the
+		 * peer's SYN-ACK, whose option repeats its SYN's (§4.7), and
+		 * roles come from the b bits as for any active opener.
 		 */
-		if (old->state == TCPINC_ENO_NEGOTIATING)
-			finish(old, TCPINC_FB_ROLE_CONFLICT);
+		on_active_established(skops);
 		return;
 	}
+	set_cb_flags(skops, 0); /* A's ACK is the non-SYN segment we await */
 
 	ret = eno_bpf_syn_opt(skops, (struct eno_buf *)e.peer_opt);
 	if (ret == -ENOENT) {
@@ -487,6 +600,9 @@ static __noinline void on_passive_established(struct bpf_sock_ops *skops)
 			res.reason = TCPINC_FB_ACK_NO_ENO;
 	}
 	finish(&e, res.reason);
+	/* cheap: only segments with unknown options run the program */
+	if (res.reason == TCPINC_FB_ACK_NO_ENO)
+		set_eno_cb_flags(skops, ENO_CB_LATE_WATCH);
 store:
 	if (bpf_map_update_elem(&eno_conns, &cookie, &e, BPF_ANY))
 		tcpinc_count(TCPINC_C_BPF_ERRORS);
@@ -511,12 +627,8 @@ static __always_inline void on_hdr_opt(struct bpf_sock_ops *skops, int write)
 		active_nonsyn(skops, write);
 		return;
 	}
-	if (skops->state == BPF_TCP_SYN_SENT) {
-		active_syn(skops, write);
-		return;
-	}
-	/* SYN-ACK of a simultaneous open: ENO left out (§4.7), disabled */
-	active_disable(skops, TCPINC_FB_ROLE_CONFLICT);
+	/* our SYN, or our SYN-ACK of a simultaneous open: the same option */
+	active_syn(skops, write);
 }
 
 SEC("sockops")

@@ -88,8 +88,8 @@ ENO_FN int eno_iter_next(struct bpf_iter_num *it, __u32 *i)
 #define ENO_RESUME_DATA_MIN 9
 #define ENO_RESUME_DATA_MAX 17
 
-/* Most TEPs we offer in one SYN. */
-#define ENO_POLICY_TEPS_MAX 8
+/* Most TEPs we offer in one SYN: all the option's contents. */
+#define ENO_POLICY_TEPS_MAX (TCPINC_ENO_OPT_MAX - 2)
 
 /* What this host offers and requires. */
 struct eno_policy {
@@ -361,27 +361,87 @@ ENO_FN __u32 eno_tcp_opts_count(const __u8 *opts, __u32 len, __u32 *first_off)
 }
 
 /*
- * Our SYN-form option as active opener into out[TCPINC_ENO_OPT_MAX]: the
- * global suboption only when non-zero (implicit 0x00 otherwise), then our
- * TEPs, e.g. `45 03 23`. Returns its length.
+ * Our SYN-form option as active opener into out[TCPINC_ENO_OPT_MAX], at
+ * most room bytes long: the global suboption only when non-zero (implicit
+ * 0x00 otherwise), then our TEPs in increasing priority, e.g. `45 03 23`.
+ * When not all fit, the least preferred (first) are left out rather than
+ * the whole option (RFC 8547 §4.6: B picks the last valid one anyway);
+ * *dropped says how many. Returns the length, 0 if not even one TEP fits.
  */
-ENO_FN __u32 eno_build_syn(const struct eno_policy *pol, __u8 *out)
+ENO_FN __u32 eno_build_syn(const struct eno_policy *pol, __u32 room, __u8 *out,
+			   __u32 *dropped)
 {
-	__u32 n = 2, i;
+	__u32 n = 2, i, valid = 0, skip = 0;
 	__u8 gopt = pol->gopt & ENO_GOPT_SENT_MASK, tep;
 
+	*dropped = 0;
+	if (room > TCPINC_ENO_OPT_MAX)
+		room = TCPINC_ENO_OPT_MAX;
 	if (gopt)
 		out[n++] = gopt;
-	for (i = 0; i < ENO_POLICY_TEPS_MAX; i++) {
-		if (i >= pol->n_teps)
+	ENO_FOR(i, 0, ENO_POLICY_TEPS_MAX)
+	{
+		if (i >= ENO_POLICY_TEPS_MAX || i >= pol->n_teps)
 			break;
 		tep = pol->teps[i];
-		if (tep >= ENO_TEP_MIN && tep < ENO_SUB_V)
-			out[n++] = tep;
+		valid += tep >= ENO_TEP_MIN && tep < ENO_SUB_V;
+	}
+	if (n + valid > room) {
+		skip = n + valid - room;
+		if (skip >= valid)
+			return 0;
+	}
+	*dropped = skip;
+	ENO_FOR(i, 0, ENO_POLICY_TEPS_MAX)
+	{
+		if (i >= ENO_POLICY_TEPS_MAX || i >= pol->n_teps ||
+		    n >= TCPINC_ENO_OPT_MAX)
+			break;
+		tep = pol->teps[i];
+		if (tep < ENO_TEP_MIN || tep >= ENO_SUB_V)
+			continue;
+		if (skip) {
+			skip--;
+			continue;
+		}
+		out[n++] = tep;
 	}
 	out[0] = TCPINC_ENO_KIND;
 	out[1] = n;
 	return n;
+}
+
+/*
+ * Our SYN-form option opt[0..len), as eno_build_syn() made it, cut down to
+ * room bytes into out[TCPINC_ENO_OPT_MAX] (out may be opt): the least
+ * preferred TEPs left out, as eno_build_syn() with that room would. For
+ * BPF, where building under a policy in a loop does not verify: the option
+ * is built in userspace, only trimmed here. Returns the new length (len if
+ * room >= len), 0 if not even one TEP fits.
+ */
+ENO_FN __u32 eno_trim_syn(const __u8 *opt, __u32 len, __u32 room, __u8 *out)
+{
+	__u32 hdr, drop, i, src;
+
+	if (len < 3 || len > TCPINC_ENO_OPT_MAX)
+		return 0;
+	hdr = opt[2] < ENO_TEP_MIN ? 3 : 2; /* explicit global suboption */
+	if (room > len)
+		room = len;
+	if (room <= hdr)
+		return 0;
+	drop = len - room;
+	ENO_FOR(i, 0, TCPINC_ENO_OPT_MAX)
+	{
+		if (i >= room)
+			break;
+		src = i < hdr ? i : i + drop;
+		if (src >= TCPINC_ENO_OPT_MAX)
+			break;
+		out[i] = opt[src];
+	}
+	out[1] = room;
+	return room;
 }
 
 /*
@@ -397,7 +457,7 @@ ENO_FN __u32 eno_build_answer(const struct eno_policy *pol, const __u8 *peer,
 			      __u32 peer_len, __u8 *out)
 {
 	struct eno_syn_info a;
-	__u32 n = 3, i;
+	__u32 n = 3, i, j;
 	__u8 tep;
 
 	if (!peer_len || eno_parse_syn(peer, peer_len, &a))
@@ -406,8 +466,11 @@ ENO_FN __u32 eno_build_answer(const struct eno_policy *pol, const __u8 *peer,
 	out[2] = (pol->gopt & TCPINC_GOPT_A) | TCPINC_GOPT_B;
 	if (!(a.gopt & TCPINC_GOPT_B) &&
 	    (!pol->aa_mandatory || (a.gopt & TCPINC_GOPT_A))) {
-		for (i = ENO_POLICY_TEPS_MAX; i-- > 0;) {
-			if (i >= pol->n_teps)
+		/* from our most preferred (last) down */
+		ENO_FOR(j, 0, ENO_POLICY_TEPS_MAX)
+		{
+			i = ENO_POLICY_TEPS_MAX - 1 - j;
+			if (i >= ENO_POLICY_TEPS_MAX || i >= pol->n_teps)
 				continue;
 			tep = pol->teps[i] & ENO_SUB_GLT;
 			if (tep >= ENO_TEP_MIN && eno_set_has(&a.seen, tep) &&

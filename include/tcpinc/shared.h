@@ -87,6 +87,8 @@ enum tcpinc_counter {
 	TCPINC_C_ENO_SYNACK_SENT, /* BPF: SYN-ACKs sent carrying ENO */
 	TCPINC_C_BPF_ERRORS, /* BPF: a helper failed unexpectedly */
 	TCPINC_C_ENO_TRIMMED, /* BPF: fewer TEPs offered so ENO fits */
+	TCPINC_C_ENO_LATE, /* BPF: ENO from the peer after we disabled
+			      (stripped from its first ACK only) */
 	TCPINC_C_MAX
 };
 

@@ -137,7 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t ours[TCPINC_ENO_OPT_MAX];
 	size_t local_len, peer_len, split;
 	struct eno_syn_info info;
-	uint32_t off, n;
+	uint32_t off, n, dropped, room, full;
 	uint8_t flags;
 
 	if (size < 2)
@@ -176,9 +176,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		       flags & FLAG_PASSIVE);
 
 	/* as active opener: our real SYN option against the peer's bytes */
-	n = eno_build_syn(&pol, ours);
+	n = eno_build_syn(&pol, TCPINC_ENO_OPT_MAX, ours, &dropped);
+	ASSERT(!dropped);
 	ASSERT(eno_parse_syn(ours, n, &info) == 0);
 	check_decision(&pol, ours, n, peer, peer_len, 0);
+
+	/* in less room: fewer TEPs, the most preferred kept, or none */
+	room = flags >> 4;
+	full = n;
+	n = eno_build_syn(&pol, room, ours, &dropped);
+	if (n) {
+		ASSERT(n <= room && n == full - dropped);
+		ASSERT(eno_parse_syn(ours, n, &info) == 0);
+		ASSERT(info.n_teps >= 1 &&
+		       info.syn_tep == pol.teps[pol.n_teps - 1]);
+	} else {
+		ASSERT(room < full - pol.n_teps + 1);
+	}
 
 	/* as passive opener: our real answer, always well-formed, b=1 */
 	n = eno_build_answer(&pol, peer, peer_len, ours);

@@ -58,15 +58,16 @@ static void test_build_syn(void)
 {
 	struct eno_policy pol = ENO_POLICY_DEFAULT;
 	__u8 out[TCPINC_ENO_OPT_MAX], want[TCPINC_ENO_OPT_MAX];
-	__u32 n;
+	__u32 n, dropped;
 
-	n = eno_build_syn(&pol, out);
+	n = eno_build_syn(&pol, TCPINC_ENO_OPT_MAX, out, &dropped);
 	CHECK_EQ(n, 3);
+	CHECK_EQ(dropped, 0);
 	CHECK_MEM(out, want, opt("45 03 23", want));
 
 	/* explicit global suboption only when non-zero; z bits never sent */
 	pol.gopt = TCPINC_GOPT_A | 0x1c;
-	n = eno_build_syn(&pol, out);
+	n = eno_build_syn(&pol, TCPINC_ENO_OPT_MAX, out, &dropped);
 	CHECK_EQ(n, opt("45 04 02 23", want));
 	CHECK_MEM(out, want, n);
 
@@ -77,7 +78,7 @@ static void test_build_syn(void)
 	pol.teps[1] = 0x05;
 	pol.teps[2] = 0xa4;
 	pol.teps[3] = 0x23;
-	n = eno_build_syn(&pol, out);
+	n = eno_build_syn(&pol, TCPINC_ENO_OPT_MAX, out, &dropped);
 	CHECK_EQ(n, opt("45 04 21 23", want));
 	CHECK_MEM(out, want, n);
 
@@ -587,6 +588,120 @@ static void test_tcp_opts_count(void)
 	CHECK_EQ(off, 12);
 }
 
+/* Option fit (RFC 8547 §4.6): fewer TEPs, the most preferred kept. */
+static void test_build_syn_trim(void)
+{
+	struct eno_policy pol = ENO_POLICY_DEFAULT;
+	__u8 out[TCPINC_ENO_OPT_MAX], want[TCPINC_ENO_OPT_MAX];
+	struct eno_syn_info info;
+	__u32 n, dropped, i;
+
+	pol.n_teps = 4;
+	pol.teps[0] = 0x21;
+	pol.teps[1] = 0x22;
+	pol.teps[2] = 0x24;
+	pol.teps[3] = 0x23;
+	n = eno_build_syn(&pol, 6, out, &dropped);
+	CHECK_EQ(n, 6);
+	CHECK_EQ(dropped, 0);
+	n = eno_build_syn(&pol, 5, out, &dropped);
+	CHECK_EQ(n, opt("45 05 22 24 23", want));
+	CHECK_MEM(out, want, n);
+	CHECK_EQ(dropped, 1);
+	n = eno_build_syn(&pol, 4, out, &dropped);
+	CHECK_EQ(n, opt("45 04 24 23", want));
+	CHECK_MEM(out, want, n);
+	CHECK_EQ(dropped, 2);
+	n = eno_build_syn(&pol, 3, out, &dropped);
+	CHECK_EQ(n, opt("45 03 23", want));
+	CHECK_MEM(out, want, n);
+	CHECK_EQ(dropped, 3);
+	/* not even one TEP beside the global suboption: no option */
+	pol.gopt = TCPINC_GOPT_A;
+	CHECK_EQ(eno_build_syn(&pol, 3, out, &dropped), 0);
+	n = eno_build_syn(&pol, 4, out, &dropped);
+	CHECK_EQ(n, opt("45 04 02 23", want));
+	CHECK_MEM(out, want, n);
+
+	/* the whole option space: 38 TEPs; 18 of them in 20 bytes */
+	pol.gopt = 0;
+	pol.n_teps = ENO_POLICY_TEPS_MAX;
+	for (i = 0; i < ENO_POLICY_TEPS_MAX; i++)
+		pol.teps[i] = 0x30 + i;
+	n = eno_build_syn(&pol, 60, out, &dropped);
+	CHECK_EQ(n, TCPINC_ENO_OPT_MAX);
+	CHECK_EQ(dropped, 0);
+	CHECK_EQ(eno_parse_syn(out, n, &info), 0);
+	CHECK_EQ(info.n_teps, ENO_POLICY_TEPS_MAX);
+	n = eno_build_syn(&pol, 20, out, &dropped);
+	CHECK_EQ(n, 20);
+	CHECK_EQ(dropped, ENO_POLICY_TEPS_MAX - 18);
+	CHECK_EQ(out[2], 0x30 + ENO_POLICY_TEPS_MAX - 18);
+	CHECK_EQ(out[19], 0x30 + ENO_POLICY_TEPS_MAX - 1);
+	CHECK_EQ(eno_parse_syn(out, n, &info), 0);
+}
+
+/*
+ * Simultaneous open (RFC 8547 §4.6): each side decides as an active opener
+ * on its own SYN and the peer's; exactly one b=1 gives opposite roles and
+ * the same TEP, the same b on both sides fails.
+ */
+static void test_simultaneous_open(void)
+{
+	struct eno_policy pa = ENO_POLICY_DEFAULT, pb = ENO_POLICY_DEFAULT;
+	__u8 sa[TCPINC_ENO_OPT_MAX], sb[TCPINC_ENO_OPT_MAX];
+	struct eno_result ra, rb;
+	__u32 la, lb, dropped;
+
+	pb.gopt = TCPINC_GOPT_B;
+	la = eno_build_syn(&pa, TCPINC_ENO_OPT_MAX, sa, &dropped);
+	lb = eno_build_syn(&pb, TCPINC_ENO_OPT_MAX, sb, &dropped);
+	CHECK_EQ(lb, 4);
+	CHECK_EQ(sb[2], TCPINC_GOPT_B);
+	CHECK_EQ(eno_decide(&pa, sa, la, sb, lb, 0, &ra), TCPINC_R_NEGOTIATED);
+	CHECK_EQ(eno_decide(&pb, sb, lb, sa, la, 0, &rb), TCPINC_R_NEGOTIATED);
+	CHECK_EQ(ra.role, 0);
+	CHECK_EQ(rb.role, 1);
+	CHECK_EQ(ra.tep, rb.tep);
+	CHECK_EQ(ra.tep, TCPINC_TEP_CURVE25519);
+	/* both default b=0, or both b=1 */
+	CHECK_EQ(eno_decide(&pa, sa, la, sa, la, 0, &ra),
+		 TCPINC_FB_ROLE_CONFLICT);
+	CHECK_EQ(eno_decide(&pb, sb, lb, sb, lb, 0, &rb),
+		 TCPINC_FB_ROLE_CONFLICT);
+}
+
+/* Application-aware bit and mandatory mode (RFC 8547 §4.5). */
+static void test_aa_answer(void)
+{
+	struct eno_policy pol = ENO_POLICY_DEFAULT;
+	__u8 peer[TCPINC_ENO_OPT_MAX], out[TCPINC_ENO_OPT_MAX],
+		want[TCPINC_ENO_OPT_MAX];
+	struct eno_result res;
+	__u32 n;
+
+	/* our a bit is carried in the answer; the peer's is reported */
+	pol.gopt = TCPINC_GOPT_A;
+	n = eno_build_answer(&pol, peer, opt("45 04 02 23", peer), out);
+	CHECK_EQ(n, opt("45 04 03 23", want));
+	CHECK_MEM(out, want, n);
+	CHECK_EQ(eno_decide(&pol, out, n, peer, 4, 1, &res),
+		 TCPINC_R_NEGOTIATED);
+	CHECK_EQ(res.peer_gopt, TCPINC_GOPT_A);
+	/* mandatory: a peer without a=1 gets the vacuous answer */
+	pol.aa_mandatory = 1;
+	n = eno_build_answer(&pol, peer, opt("45 03 23", peer), out);
+	CHECK_EQ(n, opt("45 03 03", want));
+	CHECK_MEM(out, want, n);
+	CHECK_EQ(eno_decide(&pol, out, n, peer, 3, 1, &res),
+		 TCPINC_FB_AA_MANDATORY);
+	/* mandatory as A: B's a=0 disables */
+	CHECK_EQ(decide_hex(&pol, "45 04 02 23", "45 04 01 23", 0, &res),
+		 TCPINC_FB_AA_MANDATORY);
+	CHECK_EQ(decide_hex(&pol, "45 04 02 23", "45 04 03 23", 0, &res),
+		 TCPINC_R_NEGOTIATED);
+}
+
 int main(void)
 {
 	TEST_RUN(test_digest_transcript_example);
@@ -604,5 +719,8 @@ int main(void)
 	TEST_RUN(test_max_length);
 	TEST_RUN(test_prefix_truncation);
 	TEST_RUN(test_tcp_opts_count);
+	TEST_RUN(test_build_syn_trim);
+	TEST_RUN(test_simultaneous_open);
+	TEST_RUN(test_aa_answer);
 	return TEST_EXIT();
 }

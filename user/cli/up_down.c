@@ -59,8 +59,11 @@ static int find_tcpincd(char *buf, size_t cap)
 	return -ENOENT;
 }
 
-/* Run tcpincd with args, stdio inherited; returns the exit status to use. */
-static int run_tcpincd(const char *arg1, const char *arg2)
+/*
+ * Run tcpincd with argv[1..] (argv[0] is replaced, NULL-terminated), stdio
+ * inherited; returns the exit status to use.
+ */
+static int run_tcpincd_argv(char **argv)
 {
 	char path[PATH_MAX];
 	int status;
@@ -73,7 +76,8 @@ static int run_tcpincd(const char *arg1, const char *arg2)
 	if (pid < 0)
 		return cli_error("fork: %s", strerror(errno));
 	if (pid == 0) {
-		execl(path, "tcpincd", arg1, arg2, (char *)NULL);
+		argv[0] = "tcpincd";
+		execv(path, argv);
 		cli_error("cannot run %s: %s", path, strerror(errno));
 		_exit(1);
 	}
@@ -85,13 +89,39 @@ static int run_tcpincd(const char *arg1, const char *arg2)
 	return cli_error("tcpincd killed by signal %d", WTERMSIG(status));
 }
 
+static int run_tcpincd(const char *arg1, const char *arg2)
+{
+	char *argv[] = {NULL, (char *)arg1, (char *)arg2, NULL};
+
+	return run_tcpincd_argv(argv);
+}
+
+/* tcpincd --daemon [-v] daemon_args... */
+static int start_daemon(bool verbose, int nargs, char **daemon_args)
+{
+	char **argv = calloc(nargs + 4, sizeof(*argv));
+	int n = 1, i, ret;
+
+	if (!argv)
+		return cli_error("out of memory");
+	argv[n++] = "--daemon";
+	if (verbose)
+		argv[n++] = "-v";
+	for (i = 0; i < nargs; i++)
+		argv[n++] = daemon_args[i];
+	ret = run_tcpincd_argv(argv);
+	free(argv);
+	return ret;
+}
+
 int ensure_daemon(bool verbose)
 {
 	if (daemon_running())
 		return 0;
-	return run_tcpincd("--daemon", verbose ? "-v" : NULL);
+	return start_daemon(verbose, 0, NULL);
 }
 
+/* tcpinc up [-v] [-- TCPINCD_OPTIONS...] */
 int cmd_up(int argc, char **argv)
 {
 	bool verbose = false;
@@ -100,11 +130,22 @@ int cmd_up(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-v"))
 			verbose = true;
+		else if (!strcmp(argv[i], "--"))
+			break;
 		else
 			return cli_usage_error("up: unexpected argument '%s'",
 					       argv[i]);
 	}
-	return ensure_daemon(verbose);
+	if (daemon_running()) {
+		/* options belong to a start: say so rather than drop them */
+		if (i + 1 < argc)
+			return cli_error("tcpincd already runs in this network "
+					 "namespace; 'tcpinc down' first to "
+					 "change its options");
+		return 0;
+	}
+	return start_daemon(verbose, i < argc ? argc - i - 1 : 0,
+			    argv + i + 1);
 }
 
 static void sleep_ms(long ms)

@@ -45,6 +45,7 @@ static const char *const counter_names[TCPINC_C_MAX - TCPINC_R_MAX] = {
 	[TCPINC_C_ENO_SYNACK_SENT - TCPINC_R_MAX] = "eno_synack_sent",
 	[TCPINC_C_BPF_ERRORS - TCPINC_R_MAX] = "bpf_errors",
 	[TCPINC_C_ENO_TRIMMED - TCPINC_R_MAX] = "eno_trimmed",
+	[TCPINC_C_ENO_LATE - TCPINC_R_MAX] = "eno_late",
 };
 
 /* "fallback_" / "abort_" + reason name, built once. */

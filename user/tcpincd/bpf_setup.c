@@ -234,7 +234,8 @@ static void fail(char *err, size_t errlen, const char *what, int e)
 }
 
 int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
-		     uint16_t in_port6, char *err, size_t errlen)
+		     uint16_t in_port6, const struct tcpincd_eno_cfg *eno_cfg,
+		     char *err, size_t errlen)
 {
 	__u64 cookie = 0;
 	socklen_t len = sizeof(cookie);
@@ -265,6 +266,11 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->steer->rodata->netns_cookie = cookie;
 	b->eno->rodata->in_port4 = in_port4;
 	b->eno->rodata->in_port6 = in_port6;
+	b->eno->rodata->eno_gopt = eno_cfg->gopt;
+	b->eno->rodata->eno_aa_mandatory = eno_cfg->aa_mandatory;
+	b->eno->rodata->eno_syn_retries = eno_cfg->syn_retries;
+	b->eno->rodata->eno_syn_len = tcpincd_eno_syn_opt(
+		eno_cfg, (uint8_t *)b->eno->rodata->eno_syn_opt);
 	b->steer->rodata->loopback_ifindex = if_nametoindex("lo");
 	if (!b->steer->rodata->loopback_ifindex) {
 		e = -ENODEV;

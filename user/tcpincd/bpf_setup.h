@@ -45,6 +45,33 @@ struct tcpincd_bpf {
 		stats, socks;
 };
 
+/*
+ * TCP-ENO policy of eno.bpf.c (tcpincd --eno-* options, tcpincd(8)). As
+ * passive opener tcpincd answers only the TEP it implements (0x23).
+ */
+struct tcpincd_eno_cfg {
+	uint8_t gopt; /* TCPINC_GOPT_A; TCPINC_GOPT_B: b=1 on active opens */
+	uint8_t aa_mandatory; /* disable unless the peer sets a=1 */
+	uint8_t syn_retries; /* SYN retransmissions still carrying ENO */
+	uint8_t n_teps; /* TEPs offered as active opener, increasing priority */
+	uint8_t teps[TCPINC_ENO_OPT_MAX - 2];
+};
+
+#define TCPINCD_ENO_CFG_DEFAULT                                             \
+	{                                                                   \
+		.syn_retries = 2, .n_teps = 1, .teps = {TCPINC_TEP_CURVE25519}, \
+	}
+
+/*
+ * Apply one --eno-* option (its long name without "--") to cfg. Returns 0,
+ * or -1 with a message in err.
+ */
+int tcpincd_eno_cfg_option(struct tcpincd_eno_cfg *cfg, const char *name,
+			   const char *arg, char *err, size_t errlen);
+
+/* Our whole SYN-form option under cfg into out[TCPINC_ENO_OPT_MAX]. */
+uint8_t tcpincd_eno_syn_opt(const struct tcpincd_eno_cfg *cfg, uint8_t *out);
+
 /* Directory where this network namespace's objects are pinned. */
 int tcpincd_pin_dir(char *buf, size_t cap);
 /* Remove what a dead daemon of this namespace left (pins, its cgroup). */
@@ -60,10 +87,11 @@ int tcpincd_bpf_join_cgroup(struct tcpincd_bpf *b);
 /*
  * Load everything (after tcpincd_bpf_join_cgroup), attach ENO there and
  * sk_lookup to the namespace, pin. in_port4/6: ports of the inbound
- * listeners. On error, err holds a message (with libbpf's last lines).
+ * listeners; eno_cfg: the ENO policy. On error, err holds a message (with libbpf's last lines).
  */
 int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
-		     uint16_t in_port6, char *err, size_t errlen);
+		     uint16_t in_port6, const struct tcpincd_eno_cfg *eno_cfg,
+		     char *err, size_t errlen);
 void tcpincd_bpf_unload(struct tcpincd_bpf *b);
 
 int tcpincd_bpf_set_listener(struct tcpincd_bpf *b, enum tcpinc_sock_slot slot,

@@ -30,6 +30,7 @@
 #include "tcpincd/tcpincd.h"
 
 struct tcpincd tcpincd;
+static struct tcpincd_eno_cfg eno_cfg = TCPINCD_ENO_CFG_DEFAULT;
 
 int tcpincd_ev_add(struct tcpincd_ev *ev, uint32_t events)
 {
@@ -135,7 +136,7 @@ static int setup(char *err, size_t errlen)
 	}
 
 	e = tcpincd_bpf_load(&tcpincd.bpf, port[TCPINC_SLOT_IN4],
-			     port[TCPINC_SLOT_IN6], err, errlen);
+			     port[TCPINC_SLOT_IN6], &eno_cfg, err, errlen);
 	if (e)
 		return e;
 
@@ -232,7 +233,8 @@ static void run(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tcpincd [-d|--daemon] [-v] | --cleanup | --version\n"
+	fprintf(f, "usage: tcpincd [-d|--daemon] [-v] [--eno-...] | --cleanup | "
+		   "--version\n"
 		   "  normally started by 'tcpinc up'; see tcpincd(8)\n");
 }
 
@@ -263,14 +265,19 @@ int main(int argc, char **argv)
 		{ "cleanup", no_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "eno-aa", no_argument, NULL, 'E' },
+		{ "eno-aa-mandatory", no_argument, NULL, 'E' },
+		{ "eno-active-b", no_argument, NULL, 'E' },
+		{ "eno-syn-retries", required_argument, NULL, 'E' },
+		{ "eno-teps", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[8192] = "";
 	bool daemonize = false;
 	int ready[2] = { -1, -1 };
-	int opt, e;
+	int opt, e, idx;
 
-	while ((opt = getopt_long(argc, argv, "dvh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "dvh", opts, &idx)) != -1) {
 		switch (opt) {
 		case 'd':
 			daemonize = true;
@@ -292,6 +299,13 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'E':
+			if (tcpincd_eno_cfg_option(&eno_cfg, opts[idx].name,
+						   optarg, err, sizeof(err))) {
+				fprintf(stderr, "tcpincd: %s\n", err);
+				return 2;
+			}
+			break;
 		default:
 			usage(stderr);
 			return 2;
