@@ -5,6 +5,7 @@
  * OpenSSL 3.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -122,10 +123,24 @@ struct nist_curve {
 static const struct nist_curve p256 = {NID_X9_62_prime256v1, 32, 0xff};
 static const struct nist_curve p521 = {NID_secp521r1, 66, 0x01};
 
+/*
+ * The groups are built once and then only read (every EC_POINT call
+ * takes a const EC_GROUP), so threads may share them. Never freed.
+ */
+static EC_GROUP *group_p256, *group_p521;
+static pthread_once_t groups_once = PTHREAD_ONCE_INIT;
+
+static void groups_init(void)
+{
+	group_p256 = EC_GROUP_new_by_curve_name(p256.nid);
+	group_p521 = EC_GROUP_new_by_curve_name(p521.nid);
+	ERR_clear_error();
+}
+
 /* Everything one operation needs; nist_end() frees it. */
 struct nist_op {
 	const struct nist_curve *cv;
-	EC_GROUP *g;
+	const EC_GROUP *g;
 	BN_CTX *ctx;
 	BIGNUM *d; /* secret scalar */
 };
@@ -134,9 +149,14 @@ static int nist_begin(struct nist_op *op, const struct nist_curve *cv)
 {
 	op->cv = cv;
 	op->d = NULL;
-	op->g = EC_GROUP_new_by_curve_name(cv->nid);
+	op->ctx = NULL;
+	if (pthread_once(&groups_once, groups_init))
+		return -ENOMEM;
+	op->g = cv == &p256 ? group_p256 : group_p521;
+	if (!op->g)
+		return -ENOMEM;
 	op->ctx = BN_CTX_secure_new();
-	if (!op->g || !op->ctx)
+	if (!op->ctx)
 		return -ENOMEM;
 	return 0;
 }
@@ -145,7 +165,6 @@ static void nist_end(struct nist_op *op)
 {
 	BN_clear_free(op->d);
 	BN_CTX_free(op->ctx);
-	EC_GROUP_free(op->g);
 	ERR_clear_error();
 }
 
@@ -181,15 +200,23 @@ static int nist_encode(struct nist_op *op, const EC_POINT *pt, uint8_t *pub)
 	return 0;
 }
 
+/* The framing of a wire public key, before any arithmetic. */
+static int nist_frame_ok(const struct nist_curve *cv, const uint8_t *peer)
+{
+	if (((size_t)peer[0] << 8 | peer[1]) != nist_pk_len(cv))
+		return -EKEYREJECTED;
+	/* Compressed only: 04 (uncompressed), 06/07 (hybrid), 00 no. */
+	if (peer[2] != 0x02 && peer[2] != 0x03)
+		return -EKEYREJECTED;
+	return 0;
+}
+
 /* Parse and validate (IEEE 1363 §A.16.10) a wire public key into pt. */
 static int nist_decode(struct nist_op *op, const uint8_t *peer, EC_POINT *pt)
 {
 	size_t pk = nist_pk_len(op->cv);
 
-	if (((size_t)peer[0] << 8 | peer[1]) != pk)
-		return -EKEYREJECTED;
-	/* Compressed only: 04 (uncompressed), 06/07 (hybrid), 00 no. */
-	if (peer[2] != 0x02 && peer[2] != 0x03)
+	if (nist_frame_ok(op->cv, peer))
 		return -EKEYREJECTED;
 	/* Fails for x >= p and for x with no square root (not on the
 	 * curve); the explicit checks below are belt and braces. */
@@ -248,6 +275,8 @@ static int nist_check(const struct nist_curve *cv, const uint8_t *peer)
 	EC_POINT *pt = NULL;
 	int err;
 
+	if (nist_frame_ok(cv, peer))
+		return -EKEYREJECTED;
 	err = nist_begin(&op, cv);
 	if (!err) {
 		pt = EC_POINT_new(op.g);
@@ -269,6 +298,10 @@ static int nist_derive(const struct nist_curve *cv, uint8_t *es,
 	struct nist_op op;
 	int err;
 
+	if (nist_frame_ok(cv, peer)) {
+		sodium_memzero(es, cv->flen);
+		return -EKEYREJECTED;
+	}
 	err = nist_begin(&op, cv);
 	if (!err) {
 		q = EC_POINT_new(op.g);
