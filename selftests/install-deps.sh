@@ -16,6 +16,9 @@ PKGS=(
 	# tests and demo
 	bats iproute2 tcpdump jq python3 procps psmisc curl util-linux
 	coreutils findutils grep
+	# lab tests (selftests/e2e/lab_*.bats): NAT and MSS clamping in a
+	# router namespace, offloads off, reachability
+	nftables ethtool iputils-ping
 )
 
 installed() {

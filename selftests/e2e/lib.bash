@@ -488,3 +488,251 @@ hosts_teardown() {
 	fi
 	return 0
 }
+
+# ---- router topology (lab tests) ---------------------------------------------
+#
+# Three namespaces: A -- R -- B. R routes between two veth pairs:
+#
+#   A veth0 10.78.N.1/24  fd78:N::1/64  ---  R lab_a 10.78.N.254  fd78:N::254
+#   B veth0 10.79.N.2/24  fd79:N::2/64  ---  R lab_b 10.79.N.254  fd79:N::254
+#
+# A and B route everything via R, which forwards (IPv4 and IPv6). A and B keep
+# the interface name IFACE (veth0), so on, host_up, xfer_run, cap_* work as
+# with hosts_setup; R is reached with on_r and bg_start_r, and is where the
+# lab middleboxes (tc programs, nftables) live. A test file uses
+#
+#     setup()    { router_setup; }
+#     teardown() { router_teardown; }
+#
+# router_teardown removes R (its processes, then the namespace and with it
+# every tc filter, qdisc and nft table in it), then runs hosts_teardown for A
+# and B; it fails if anything is left.
+
+R_IF_A=lab_a
+R_IF_B=lab_b
+
+router_setup() {
+	local n=$((${BATS_SUITE_TEST_NUMBER:-$BATS_TEST_NUMBER} % 250 + 1)) ns
+
+	[ "$(id -u)" -eq 0 ] || fail "the e2e tests must run as root"
+	# The same variables as hosts_setup.
+	T=$BATS_TEST_TMPDIR
+	NS_A=tci-$BATS_TEST_NUMBER-$$-a
+	NS_B=tci-$BATS_TEST_NUMBER-$$-b
+	NS_R=tci-$BATS_TEST_NUMBER-$$-r
+	ADDR_A=10.78.$n.1
+	ADDR_B=10.79.$n.2
+	ADDR_RA=10.78.$n.254
+	ADDR_RB=10.79.$n.254
+	ADDR6_A=fd78:$n::1
+	ADDR6_B=fd79:$n::2
+	ADDR6_RA=fd78:$n::254
+	ADDR6_RB=fd79:$n::254
+	CG_ROOT=$(cgroup2_root)
+	[ -n "$CG_ROOT" ] || fail "no cgroup2 mount found"
+	declare -gA BG_PID=() BG_RC=()
+	TEST_DIRS=()
+	CAP_FILE=
+	HOST_BPF_PIN_BEFORE=$([ -e /sys/fs/bpf/tcpinc ] && echo yes || echo no)
+
+	for ns in "$NS_R" "$NS_A" "$NS_B"; do
+		ip netns add "$ns"
+		# No duplicate address detection, link-local addresses
+		# included: neighbour discovery works at once.
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0
+	done
+	ip -n "$NS_A" link add "$IFACE" type veth peer name "$R_IF_A" netns "$NS_R"
+	ip -n "$NS_B" link add "$IFACE" type veth peer name "$R_IF_B" netns "$NS_R"
+	for ns in "$NS_A" "$NS_B" "$NS_R"; do
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$NS_A" link set "$IFACE" up
+	ip -n "$NS_B" link set "$IFACE" up
+	ip -n "$NS_R" link set "$R_IF_A" up
+	ip -n "$NS_R" link set "$R_IF_B" up
+	ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1
+	ip -n "$NS_A" addr add "$ADDR_A/24" dev "$IFACE"
+	ip -n "$NS_B" addr add "$ADDR_B/24" dev "$IFACE"
+	ip -n "$NS_R" addr add "$ADDR_RA/24" dev "$R_IF_A"
+	ip -n "$NS_R" addr add "$ADDR_RB/24" dev "$R_IF_B"
+	ip -n "$NS_A" addr add "$ADDR6_A/64" dev "$IFACE" nodad
+	ip -n "$NS_B" addr add "$ADDR6_B/64" dev "$IFACE" nodad
+	ip -n "$NS_R" addr add "$ADDR6_RA/64" dev "$R_IF_A" nodad
+	ip -n "$NS_R" addr add "$ADDR6_RB/64" dev "$R_IF_B" nodad
+	ip -n "$NS_A" route add default via "$ADDR_RA"
+	ip -n "$NS_B" route add default via "$ADDR_RB"
+	ip -n "$NS_A" -6 route add default via "$ADDR6_RA"
+	ip -n "$NS_B" -6 route add default via "$ADDR6_RB"
+	for _ in $(seq 50); do
+		_router_links_up && break
+		sleep 0.1
+	done
+	_router_links_up || fail "router topology: links not up"
+	NS_INO_A=$(stat -L -c %i "/run/netns/$NS_A")
+	NS_INO_B=$(stat -L -c %i "/run/netns/$NS_B")
+	# Both hosts reach each other through R.
+	wait_until 5 on A ping -c 1 -W 1 "$ADDR_B" >/dev/null ||
+		fail "router topology: A cannot reach B over IPv4"
+	wait_until 5 on A ping -c 1 -W 1 "$ADDR6_B" >/dev/null ||
+		fail "router topology: A cannot reach B over IPv6"
+}
+
+_router_links_up() {
+	ip -n "$NS_A" link show "$IFACE" | grep -q 'state UP' &&
+		ip -n "$NS_B" link show "$IFACE" | grep -q 'state UP' &&
+		ip -n "$NS_R" link show "$R_IF_A" | grep -q 'state UP' &&
+		ip -n "$NS_R" link show "$R_IF_B" | grep -q 'state UP'
+}
+
+# on_r CMD...: run CMD in the router R.
+on_r() {
+	ip netns exec "$NS_R" "$@"
+}
+
+# bg_start_r NAME CMD...: bg_start for the router R.
+bg_start_r() {
+	local name=$1
+	shift
+	ip netns exec "$NS_R" timeout -k 5 "$BG_TIMEOUT" "$@" \
+		>"$T/$name.out" 2>"$T/$name.err" 3>&- &
+	BG_PID[$name]=$!
+}
+
+router_teardown() {
+	local rc=0 problems=()
+
+	[ -n "${NS_R:-}" ] || {
+		hosts_teardown
+		return
+	}
+	if _ns_exists "$NS_R"; then
+		_ns_kill_all "$NS_R" || problems+=("processes survive in $NS_R")
+		ip netns del "$NS_R" || problems+=("cannot delete netns $NS_R")
+	fi
+	_ns_exists "$NS_R" && problems+=("netns $NS_R still exists")
+	hosts_teardown || rc=1
+	if [ "${#problems[@]}" -ne 0 ]; then
+		printf '# teardown: %s\n' "${problems[@]}"
+		rc=1
+	fi
+	return "$rc"
+}
+
+# lab_cap_start [FILTER...]: capture A's and B's links to R at once, into
+# $T/cap_A.pcap and $T/cap_B.pcap. Unlike cap_start, the file is written
+# through stdio's buffer (no -U; tcpdump flushes it when stopped): with tiny
+# segments, a write per packet costs more than the 2 CPUs can spare.
+lab_cap_start() {
+	local h
+	rm -f "$T"/cap_[AB].pcap "$T"/eno_[AB].json "$T"/dump_[AB].txt
+	for h in A B; do
+		bg_start "cap$h" "$h" tcpdump -i "$IFACE" -n --immediate-mode \
+			-s 0 -B 65536 -w "$T/cap_$h.pcap" "$@"
+	done
+	for h in A B; do
+		wait_until 10 grep -q 'listening on' "$T/cap$h.err" ||
+			fail "tcpdump on $h did not start: $(cat "$T/cap$h.err")"
+	done
+}
+
+# lab_cap_stop: end both captures; fails if the kernel dropped packets.
+lab_cap_stop() {
+	local h
+	sleep 0.2
+	for h in A B; do
+		bg_stop "cap$h" INT
+		grep -qx '0 packets dropped by kernel' "$T/cap$h.err" ||
+			fail "tcpdump on $h: $(tr '\n' ' ' <"$T/cap$h.err")"
+		log "capture $h: $(grep -E 'captured|dropped' "$T/cap$h.err" | tr '\n' ' ')"
+	done
+}
+
+# cap_eno_on HOST FIELD: cap_eno on the capture of HOST's link to R (parsed
+# once per capture; lab_cap_start starts afresh).
+cap_eno_on() {
+	local f=$T/eno_$1.json
+	[ -s "$f" ] || python3 "$PCAP" eno "$T/cap_$1.pcap" --port "$PORT" >"$f" ||
+		fail "pcap.py eno on $1's capture failed"
+	jq -er --arg f "$2" '.[$f]' "$f"
+}
+
+# cap_dump_on HOST: pcap.py dump of HOST's capture (port PORT) into
+# $T/dump_HOST.txt (once); prints the file name.
+cap_dump_on() {
+	local f=$T/dump_$1.txt
+	[ -s "$f" ] || python3 "$PCAP" dump "$T/cap_$1.pcap" --port "$PORT" >"$f" ||
+		fail "pcap.py dump on $1's capture failed"
+	echo "$f"
+}
+
+# cap_grep_on HOST STRING: cap_grep on the capture of HOST's link to R.
+cap_grep_on() {
+	CAP_FILE=$T/cap_$1.pcap cap_grep "$2"
+}
+
+# cap_first_ack_opts HOST SRC: the options (pcap.py dump form) of the first
+# non-SYN segment sent by address SRC to port PORT on HOST's link.
+cap_first_ack_opts() {
+	local f
+	f=$(cap_dump_on "$1") || return 1
+	awk -v src="$2" -v port="$PORT" '
+			$1 != "SYN" && $1 != "SYNACK" && index($2, src ":") == 1 &&
+			$4 ~ (":" port "$") {
+				sub(/.*opts=/, ""); print; found = 1; exit
+			}
+			END { if (!found) exit 1 }' "$f"
+}
+
+# enobox_start MODE: `tcpinc-lab eno` in R at ingress of both of R's
+# interfaces (so it sees both directions), for port PORT; bg name "box".
+enobox_start() {
+	lab_start box eno --dev "$R_IF_A" --dev "$R_IF_B" --port "$PORT" \
+		--mode "$1"
+}
+
+# assert_conn HOST KEY VALUE STATE REASON: in HOST's saved show, the
+# connection whose KEY is VALUE has this state and reason (and, if plain, no
+# session ID).
+assert_conn() {
+	local row
+	row=$(conn_row "$1" "$2" "$3") || return 1
+	[ "$(field "$row" state)" = "$4" ] || fail "$1 state: $row"
+	[ "$(field "$row" reason)" = "$5" ] || fail "$1 reason: $row"
+	if [ "$4" = plain ]; then
+		[ "$(field "$row" session_id)" = "" ] ||
+			fail "$1: session_id on a plain row: $row"
+	fi
+}
+
+# lab_start NAME CMD...: start a lab program (tcpinc-lab) in R, wait for
+# "ready".
+lab_start() {
+	local name=$1
+	shift
+	bg_start_r "$name" "$TCPINC_LAB" "$@"
+	wait_until 10 grep -qx ready "$T/$name.out" ||
+		fail "$name not ready: $(cat "$T/$name.err")"
+}
+
+# lab_stop NAME: SIGTERM it; it must exit 0; its counters are on the last
+# line of $T/NAME.out.
+lab_stop() {
+	bg_stop "$1" TERM
+	log "$1: $(tail -n 1 "$T/$1.out")"
+	[ "${BG_RC[$1]}" -eq 0 ] || fail "$1 exit ${BG_RC[$1]}: $(cat "$T/$1.err")"
+}
+
+# lab_count NAME KEY: one key=value counter printed by lab program NAME.
+lab_count() {
+	tail -n 1 "$T/$1.out" | tr ' ' '\n' | sed -n "s/^$2=//p" | grep -x '[0-9]*' ||
+		fail "$1 printed no counter $2: $(tail -n 1 "$T/$1.out")"
+}
+
+# nft_counter TABLE_FAMILY TABLE COUNTER: packets of a named nft counter in R.
+nft_counter() {
+	on_r nft -j list counter "$1" "$2" "$3" |
+		jq -er '.nftables[] | select(.counter) | .counter.packets' ||
+		fail "no nft counter $1 $2 $3 in R"
+}

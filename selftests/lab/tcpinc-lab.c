@@ -3,6 +3,7 @@
  * tcpinc-lab: loader for the test-only BPF programs in selftests/lab/.
  *
  *   tcpinc-lab flip --dev IFACE --dport PORT [--nth N] [--min-len M] [-v]
+ *   tcpinc-lab eno --dev IFACE [--dev IFACE2] --port PORT --mode MODE [-v]
  *
  * Each subcommand loads one program in the current network namespace,
  * prints "ready" on stdout once it is attached, runs until SIGTERM or
@@ -25,6 +26,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "lab_enobox.skel.h"
 #include "lab_flip.skel.h"
 
 static const char *prog_name = "tcpinc-lab";
@@ -263,6 +265,134 @@ static int cmd_flip(int argc, char **argv)
 	return 0;
 }
 
+/* ---- eno ----------------------------------------------------------------- */
+
+static const char eno_usage[] =
+	"eno --dev IFACE [--dev IFACE2] --port PORT --mode MODE [-v]\n"
+	"  A middlebox on TCP-ENO (kind 69) at tc ingress of each IFACE (give\n"
+	"  both interfaces of a router to see both directions), for segments\n"
+	"  to or from PORT. MODE: strip-syn, strip-synack, strip-ack3 (A's\n"
+	"  first non-SYN segment only), strip-nonsyn, echo (write A's SYN\n"
+	"  option over B's in the SYN-ACK), drop-syn (drop SYNs with kind 69).";
+
+/* Values of enum enobox_mode in enobox.bpf.c, in order from 1. */
+static const char *const eno_modes[] = {
+	"strip-syn",	"strip-synack", "strip-ack3",
+	"strip-nonsyn", "echo",		"drop-syn",
+};
+
+#define ENO_MAX_DEVS 2
+
+static int cmd_eno(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"dev", required_argument, NULL, 'd'},
+		{"port", required_argument, NULL, 'p'},
+		{"mode", required_argument, NULL, 'm'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *devs[ENO_MAX_DEVS];
+	struct lab_tc tc[ENO_MAX_DEVS];
+	int ifindex[ENO_MAX_DEVS];
+	unsigned long port = 0, mode = 0;
+	int ndev = 0, nattached = 0, err, c, i;
+	struct lab_enobox *skel;
+	sigset_t oldmask;
+	size_t m;
+
+	while ((c = getopt_long(argc, argv, "d:p:m:vh", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'd':
+			if (ndev == ENO_MAX_DEVS)
+				die_usage(eno_usage);
+			devs[ndev++] = optarg;
+			break;
+		case 'p':
+			if (parse_uint(optarg, 65535, &port) || !port)
+				die_usage(eno_usage);
+			break;
+		case 'm':
+			for (m = 0;
+			     m < sizeof(eno_modes) / sizeof(eno_modes[0]);
+			     m++) {
+				if (!strcmp(optarg, eno_modes[m]))
+					mode = m + 1;
+			}
+			if (!mode)
+				die_usage(eno_usage);
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			printf("usage: %s %s\n", prog_name, eno_usage);
+			return 0;
+		default:
+			die_usage(eno_usage);
+		}
+	}
+	if (!ndev || !port || !mode || optind != argc)
+		die_usage(eno_usage);
+	for (i = 0; i < ndev; i++) {
+		ifindex[i] = (int)if_nametoindex(devs[i]);
+		if (!ifindex[i]) {
+			fprintf(stderr, "%s eno: no interface '%s': %s\n",
+				prog_name, devs[i], strerror(errno));
+			return 1;
+		}
+	}
+
+	prepare_stop(&oldmask);
+	skel = lab_enobox__open();
+	if (!skel) {
+		fprintf(stderr, "%s eno: cannot open BPF object: %s\n",
+			prog_name, strerror(errno));
+		return 1;
+	}
+	skel->rodata->cfg_port = (__u16)port;
+	skel->rodata->cfg_mode = (__u32)mode;
+	err = lab_enobox__load(skel);
+	if (err) {
+		fprintf(stderr, "%s eno: cannot load BPF program: %s\n",
+			prog_name, strerror(-err));
+		lab_enobox__destroy(skel);
+		return 1;
+	}
+	for (i = 0; i < ndev; i++) {
+		err = lab_tc_attach(&tc[i], ifindex[i], BPF_TC_INGRESS,
+				    bpf_program__fd(skel->progs.enobox));
+		if (err) {
+			fprintf(stderr,
+				"%s eno: cannot attach to %s ingress: %s\n",
+				prog_name, devs[i], strerror(-err));
+			break;
+		}
+		nattached++;
+	}
+	if (nattached == ndev) {
+		printf("ready\n");
+		fflush(stdout);
+		wait_for_stop(&oldmask);
+		printf("mode=%s seen=%llu eno=%llu changed=%llu dropped=%llu "
+		       "flows=%llu nofit=%llu errors=%llu\n",
+		       eno_modes[mode - 1], (unsigned long long)skel->bss->seen,
+		       (unsigned long long)skel->bss->eno,
+		       (unsigned long long)skel->bss->changed,
+		       (unsigned long long)skel->bss->dropped,
+		       (unsigned long long)skel->bss->flows,
+		       (unsigned long long)skel->bss->nofit,
+		       (unsigned long long)skel->bss->errors);
+		fflush(stdout);
+	}
+	for (i = 0; i < nattached; i++)
+		lab_tc_detach(&tc[i]);
+	lab_enobox__destroy(skel);
+	return nattached == ndev ? 0 : 1;
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 static const struct {
@@ -271,6 +401,7 @@ static const struct {
 	const char *usage;
 } cmds[] = {
 	{"flip", cmd_flip, flip_usage},
+	{"eno", cmd_eno, eno_usage},
 };
 
 static void usage(FILE *f)
