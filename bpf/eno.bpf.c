@@ -9,8 +9,12 @@
  *
  * Active opener (tcpincd's outbound sockets, not to loopback):
  *   TCP_CONNECT_CB       entry NEGOTIATING; WRITE + PARSE_ALL cb flags
- *   HDR_OPT_LEN/WRITE    SYN: our SYN-form option (`45 03 23`), bytes kept in
- *                        local_opt; the same on every retransmission
+ *   HDR_OPT_LEN/WRITE    SYN: our SYN-form option (eno_syn_opt, `45 03 23`
+ *                        by default), cut to fewer TEPs if the kernel's own
+ *                        options leave less room, bytes kept in local_opt;
+ *                        the same on every retransmission, until more than
+ *                        eno_syn_retries: then the SYN goes without ENO
+ *                        (syn_retries)
  *   ACTIVE_ESTABLISHED   skb = SYN-ACK: decide. Disabled: clear the flags.
  *                        Enabled: keep them, so the third ACK and every
  *                        segment after carry `45 02` (RFC 8547 §4.7) ...
@@ -20,6 +24,13 @@
  * tcpincd deletes the entry as soon as connect() returns, which can be
  * before `45 02` may stop.
  *
+ * Simultaneous open of an active socket (roles from the b bits, set with
+ * tcpincd --eno-active-b): our SYN-ACK repeats local_opt byte for byte, and
+ * PASSIVE_ESTABLISHED, whose skb is the peer's SYN-ACK, decides as an active
+ * opener would. The kernel shows sock_ops no SYN received in SYN-SENT: a
+ * host that completes on the peer's ACK instead (its SYN-ACK lost) reads no
+ * SYN-form option there and disables.
+ *
  * Passive opener (tcpincd's inbound listeners, in_port4/in_port6 only):
  *   TCP_LISTEN_CB        WRITE cb flag (children inherit it) and TCP_SAVE_SYN
  *   HDR_OPT_LEN/WRITE    SYN-ACK (sk is the request sock): answer computed
@@ -28,10 +39,16 @@
  *                        the same bytes. Nothing on a SYN-cookie SYN-ACK:
  *                        the SYN's option would be lost (digest §5.21).
  *   PASSIVE_ESTABLISHED  skb = A's first ACK: recompute, require ENO in that
- *                        ACK, create the entry (role B), clear the flags.
+ *                        ACK, create the entry (role B), clear the flags;
+ *                        if that ACK lacked ENO (ack_no_eno), keep only
+ *                        PARSE_UNKNOWN: segments with kind 69 (or another
+ *                        option the kernel does not know) run the program,
+ *                        which flags PEER_ENO_LATE (stripped third ACK).
  *
  * tcpincd never uses TCP Fast Open, so we never send SYN data, as tcpcrypt
- * requires (RFC 8547 §4.7); nothing here adds any.
+ * requires (RFC 8547 §4.7); nothing here adds any. Received SYN data is not
+ * acknowledged as long as the TFO server is off (net.ipv4.tcp_fastopen
+ * without 0x2/0x200: the default); sock_ops cannot refuse it otherwise.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -134,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct eno_policy pol = ENO_POLICY_DEFAULT;
 	uint8_t local[TCPINC_ENO_OPT_MAX], peer[TCPINC_ENO_OPT_MAX];
-	uint8_t ours[TCPINC_ENO_OPT_MAX];
+	uint8_t ours[TCPINC_ENO_OPT_MAX], trimmed[TCPINC_ENO_OPT_MAX];
 	size_t local_len, peer_len, split;
 	struct eno_syn_info info;
 	uint32_t off, n, dropped, room, full;
@@ -181,10 +181,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ASSERT(eno_parse_syn(ours, n, &info) == 0);
 	check_decision(&pol, ours, n, peer, peer_len, 0);
 
-	/* in less room: fewer TEPs, the most preferred kept, or none */
+	/* in less room: fewer TEPs, the most preferred kept, or none; the
+	 * BPF side trims the full option instead, to the same bytes */
 	room = flags >> 4;
 	full = n;
+	memcpy(trimmed, ours, full);
 	n = eno_build_syn(&pol, room, ours, &dropped);
+	ASSERT(eno_trim_syn(trimmed, full, room, trimmed) == n);
+	ASSERT(!n || !memcmp(trimmed, ours, n));
 	if (n) {
 		ASSERT(n <= room && n == full - dropped);
 		ASSERT(eno_parse_syn(ours, n, &info) == 0);

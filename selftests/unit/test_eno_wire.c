@@ -616,6 +616,17 @@ static void test_build_syn_trim(void)
 	CHECK_EQ(n, opt("45 03 23", want));
 	CHECK_MEM(out, want, n);
 	CHECK_EQ(dropped, 3);
+	/* the BPF way: trim the full option, same bytes */
+	{
+		__u8 full[TCPINC_ENO_OPT_MAX];
+		__u32 len =
+			eno_build_syn(&pol, TCPINC_ENO_OPT_MAX, full, &dropped);
+
+		CHECK_EQ(eno_trim_syn(full, len, 4, full),
+			 opt("45 04 24 23", want));
+		CHECK_MEM(full, want, 4);
+		CHECK_EQ(eno_trim_syn(full, 4, 2, full), 0);
+	}
 	/* not even one TEP beside the global suboption: no option */
 	pol.gopt = TCPINC_GOPT_A;
 	CHECK_EQ(eno_build_syn(&pol, 3, out, &dropped), 0);
