@@ -40,7 +40,7 @@ struct tcpinc_session;
 
 struct tcpinc_session_cfg {
 	uint8_t role; /* 0 = host A, 1 = host B */
-	uint8_t tep; /* negotiated TEP byte as B sent it (0x23 for now) */
+	uint8_t tep; /* negotiated TEP byte as B sent it (0x21..0x24, v = 0) */
 	/* eno_transcript: A's SYN-form option then B's, kind+len included */
 	const uint8_t *transcript;
 	size_t transcript_len;
