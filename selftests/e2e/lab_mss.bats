@@ -37,6 +37,7 @@ MSS=88
 	lab_cap_stop
 
 	assert_xfer_ok "$size" "$size"
+	log "nft counter clamp: $(nft_counter inet tcpinc_lab_mss clamp) packets"
 	[ "$(nft_counter inet tcpinc_lab_mss clamp)" -ge 2 ] ||
 		fail "the clamp did not see SYN and SYN-ACK"
 

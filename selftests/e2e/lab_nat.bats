@@ -30,6 +30,7 @@ teardown() { router_teardown; }
 	lab_cap_stop
 
 	assert_xfer_ok "$size" "$size"
+	log "nft counter masq: $(nft_counter ip tcpinc_lab_nat masq) packets"
 	[ "$(nft_counter ip tcpinc_lab_nat masq)" -ge 1 ] || fail "the NAT rule never matched"
 
 	# B sees R's address and another port; A sees B's real address.

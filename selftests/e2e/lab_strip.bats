@@ -119,19 +119,6 @@ harmful_case() {
 	log "stats A: $(tcpinc_on A stats -j)"
 	log "stats B: $(tcpinc_on B stats -j)"
 
-	# The middlebox acted: the handshake kept ENO, A's third segment lost it.
-	[ "$(lab_count box changed)" -ge 1 ] || fail "the middlebox changed nothing"
-	[ "$(lab_count box errors)" -eq 0 ] || fail "middlebox errors"
-	[ "$(cap_eno_on B syn_eno)" -ge 1 ] || fail "no kind 69 in the SYN at B"
-	[ "$(cap_eno_on A synack_eno)" -ge 1 ] || fail "no kind 69 in the SYN-ACK at A"
-	opts=$(cap_first_ack_opts A "$ADDR_A") || fail "no third segment on A's link"
-	[[ $opts == *"69:"* ]] || fail "A's third segment had no kind 69: $opts"
-	opts=$(cap_first_ack_opts B "$ADDR_A") || fail "no third segment on B's link"
-	[[ $opts != *"69:"* ]] || fail "kind 69 reached B in the third segment: $opts"
-	# A really sent Init1 towards B, so B had Init bytes to mishandle.
-	[ "$(cap_grep_on B "$INIT1_MAGIC")" -gt 0 ] || fail "no Init1 reached B"
-	[ "$(cap_grep_on A "$CANARY")" -eq 0 ] || fail "A sent plaintext"
-
 	# The server application: an error or a short read, never data that
 	# differs (2), never a clean transfer (0); nothing of Init1.
 	[ "${BG_RC[srv]}" -ne 2 ] || fail "the server received Init1 bytes as data"
@@ -148,6 +135,28 @@ harmful_case() {
 	[ "${BG_RC[cli]}" -ne 0 ] || fail "the client saw a clean transfer"
 	[ "$(counter B abort_eno_mismatch)" -ge 1 ] || fail "abort_eno_mismatch on B"
 	[ "$(counter B negotiated)" -eq 0 ] || fail "B counted negotiated"
+
+	# The middlebox acted: the handshake kept ENO, A's third segment lost it.
+	[ "$(lab_count box changed)" -ge 1 ] || fail "the middlebox changed nothing"
+	[ "$(lab_count box errors)" -eq 0 ] || fail "middlebox errors"
+	[ "$(cap_eno_on B syn_eno)" -ge 1 ] || fail "no kind 69 in the SYN at B"
+	[ "$(cap_eno_on A synack_eno)" -ge 1 ] || fail "no kind 69 in the SYN-ACK at A"
+	opts=$(cap_first_ack_opts A "$ADDR_A") || fail "no third segment on A's link"
+	[[ $opts == *"69:"* ]] || fail "A's third segment had no kind 69: $opts"
+	opts=$(cap_first_ack_opts B "$ADDR_A") || fail "no third segment on B's link"
+	[[ $opts != *"69:"* ]] || fail "kind 69 reached B in the third segment: $opts"
+	# A really sent Init1 towards B, so B had Init bytes to mishandle.
+	[ "$(cap_grep_on B "$INIT1_MAGIC")" -gt 0 ] || fail "no Init1 reached B"
+	[ "$(cap_grep_on A "$CANARY")" -eq 0 ] || fail "plaintext on A's link"
+
+	# Both ends agree that the connection failed: A counted an abort too.
+	[ "$(aborts A)" -ge 1 ] || fail "A counted no abort"
+}
+
+# aborts HOST: the sum of HOST's abort_* counters.
+aborts() {
+	tcpinc_on "$1" stats -j |
+		jq -er '[.counters | to_entries[] | select(.key | startswith("abort_")) | .value] | add'
 }
 
 @test "lab: ENO stripped from the third ACK only: abort on B, no Init1 to the server" {
