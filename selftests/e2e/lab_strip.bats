@@ -96,19 +96,28 @@ plain_case() {
 	[ "$(counter B fallback_ack_no_eno)" -ge 1 ] || fail "B counter"
 }
 
-# harmful_case MODE: A enables encryption, B disables it; the connection must
-# abort without the server application receiving Init1.
+# pcap_addr ADDR: an address as pcap.py dump prints it (IPv6: 32 hex digits).
+pcap_addr() {
+	python3 -c 'import ipaddress, sys
+a = ipaddress.ip_address(sys.argv[1])
+print(a if a.version == 4 else a.packed.hex())' "$1"
+}
+
+# harmful_case MODE [ADDR_A ADDR_B]: A enables encryption, B disables it; the
+# connection must abort without the server application receiving Init1.
 harmful_case() {
-	local size opts
+	local size opts src dst
+	src=$(pcap_addr "${2:-$ADDR_A}")
+	dst=${3:-$ADDR_B}
 	size=$(mib 1)
 	host_up A
 	host_up B
 	enobox_start "$1"
 	lab_cap_start
-	_start_app srv B tcpinc python3 "$XFER" server --bind "$ADDR_B" "$PORT" \
+	_start_app srv B tcpinc python3 "$XFER" server --bind "$dst" "$PORT" \
 		--send-bytes "$size" --expect-bytes "$size" --seed 7 --timeout 20
 	wait_listen B "$PORT"
-	_start_app cli A tcpinc python3 "$XFER" client --connect "$ADDR_B" "$PORT" \
+	_start_app cli A tcpinc python3 "$XFER" client --connect "$dst" "$PORT" \
 		--send-bytes "$size" --expect-bytes "$size" --seed 7 --timeout 20
 	bg_wait srv
 	bg_wait cli
@@ -141,9 +150,9 @@ harmful_case() {
 	[ "$(lab_count box errors)" -eq 0 ] || fail "middlebox errors"
 	[ "$(cap_eno_on B syn_eno)" -ge 1 ] || fail "no kind 69 in the SYN at B"
 	[ "$(cap_eno_on A synack_eno)" -ge 1 ] || fail "no kind 69 in the SYN-ACK at A"
-	opts=$(cap_first_ack_opts A "$ADDR_A") || fail "no third segment on A's link"
+	opts=$(cap_first_ack_opts A "$src") || fail "no third segment on A's link"
 	[[ $opts == *"69:"* ]] || fail "A's third segment had no kind 69: $opts"
-	opts=$(cap_first_ack_opts B "$ADDR_A") || fail "no third segment on B's link"
+	opts=$(cap_first_ack_opts B "$src") || fail "no third segment on B's link"
 	[[ $opts != *"69:"* ]] || fail "kind 69 reached B in the third segment: $opts"
 	# A really sent Init1 towards B, so B had Init bytes to mishandle.
 	[ "$(cap_grep_on B "$INIT1_MAGIC")" -gt 0 ] || fail "no Init1 reached B"
@@ -162,6 +171,11 @@ aborts() {
 @test "lab: ENO stripped from the third ACK only: abort on B, no Init1 to the server" {
 	harmful_case strip-ack3
 	# Only that one segment was changed.
+	[ "$(lab_count box changed)" -eq 1 ] || fail "changed $(lab_count box changed)"
+}
+
+@test "lab: ENO stripped from the third ACK only, over IPv6: abort on B, no Init1 to the server" {
+	harmful_case strip-ack3 "$ADDR6_A" "$ADDR6_B"
 	[ "$(lab_count box changed)" -eq 1 ] || fail "changed $(lab_count box changed)"
 }
 
