@@ -406,11 +406,14 @@ _cg_remove() {
 	[ ! -d "$cg" ]
 }
 
-# Cgroups tcpinc makes: tcpinc.run.<pid> per `tcpinc run`, and
+# Cgroups tcpinc makes for this test's hosts: tcpinc.run.<netns>.<pid> per
+# `tcpinc run` (the netns inode keeps concurrent suites apart), and
 # tcpinc.daemon.<netns inode> per daemon.
 _tcpinc_cgroups() {
 	[ -n "${CG_ROOT:-}" ] || return 0
-	find "$CG_ROOT" -maxdepth 3 -type d \( -name 'tcpinc.run.*' -o \
+	find "$CG_ROOT" -maxdepth 3 -type d \( \
+		-name "tcpinc.run.${NS_INO_A:-x}.*" -o \
+		-name "tcpinc.run.${NS_INO_B:-x}.*" -o \
 		-name "tcpinc.daemon.${NS_INO_A:-x}" -o \
 		-name "tcpinc.daemon.${NS_INO_B:-x}" \) 2>/dev/null
 }

@@ -24,15 +24,22 @@
 #define RMDIR_POLL_MS 20
 #define RMDIR_WAIT_MS 1000
 
-/* path: usable by this process; shown: as the host names it. */
+/*
+ * path: usable by this process; shown: as the host names it. The name
+ * carries the network namespace (like tcpincd's own cgroup), so that what
+ * belongs to one namespace can be told apart on a shared machine.
+ */
 static int make_cgroup(char *path, char *shown, size_t cap)
 {
 	char root[PATH_MAX];
+	struct stat ns;
 
 	if (tcpinc_cgroup2_root(root, sizeof(root)) < 0)
 		return cli_error("no cgroup v2 mounted");
-	if ((size_t)snprintf(path, cap, "%s/tcpinc.run.%d", root,
-			     (int)getpid()) >= cap)
+	if (stat("/proc/self/ns/net", &ns) < 0)
+		return cli_error("network namespace: %s", strerror(errno));
+	if ((size_t)snprintf(path, cap, "%s/tcpinc.run.%lu.%d", root,
+			     (unsigned long)ns.st_ino, (int)getpid()) >= cap)
 		return cli_error("%s: path too long", root);
 	if (tcpinc_cgroup_host_path(path, shown, cap) < 0)
 		snprintf(shown, cap, "%s", path);
