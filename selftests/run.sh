@@ -176,7 +176,7 @@ if [ "${#files[@]}" -gt 0 ]; then
 	else
 		[ "$quick" -eq 1 ] && export TCPINC_QUICK=1
 		export TCPINC=${TCPINC:-$REPO/build/tcpinc}
-		bats --tap "${files[@]}" 2>&1 | tee "$WORK/bats.tap"
+		TCPINC_RUN_ID=$$ bats --tap "${files[@]}" 2>&1 | tee "$WORK/bats.tap"
 		ep=$(grep -E '^ok ' "$WORK/bats.tap" | grep -vc '# skip')
 		es=$(grep -cE '^ok .*# skip' "$WORK/bats.tap")
 		ef=$(grep -cE '^not ok ' "$WORK/bats.tap")
@@ -196,7 +196,8 @@ fi
 record e2e "$ep" "$ef" "$es"
 
 # ---- summary ---------------------------------------------------------------
-leftover=$(ip netns list 2>/dev/null | awk '$1 ~ /^tci-/ { print $1 }')
+# Only this run's (lib.bash names them tci-<test>-<TCPINC_RUN_ID>-<host>).
+leftover=$(ip netns list 2>/dev/null | awk -v id="$$" '$1 ~ "^tci-[0-9]+-" id "-" { print $1 }')
 if [ -n "$leftover" ]; then
 	say "FAIL: network namespaces left behind: $leftover"
 	record cleanup 0 1 0

@@ -54,13 +54,17 @@ cgroup2_root() {
 
 # ---- hosts ------------------------------------------------------------------
 
+# Names of what a test makes: tci-<test number>-<run id>-..., the run id
+# being selftests/run.sh's (TCPINC_RUN_ID) or this bats process's pid.
+RUN_ID=${TCPINC_RUN_ID:-$$}
+
 hosts_setup() {
 	local n=$((${BATS_SUITE_TEST_NUMBER:-$BATS_TEST_NUMBER} % 250 + 1))
 
 	[ "$(id -u)" -eq 0 ] || fail "the e2e tests must run as root"
 	T=$BATS_TEST_TMPDIR
-	NS_A=tci-$BATS_TEST_NUMBER-$$-a
-	NS_B=tci-$BATS_TEST_NUMBER-$$-b
+	NS_A=tci-$BATS_TEST_NUMBER-$RUN_ID-a
+	NS_B=tci-$BATS_TEST_NUMBER-$RUN_ID-b
 	ADDR_A=10.77.$n.1
 	ADDR_B=10.77.$n.2
 	ADDR6_A=fd77:$n::1
@@ -359,14 +363,14 @@ pid_of_comm() {
 # make_cgroup NAME: make a cgroup v2 directory for this test and set CG to
 # its path (teardown removes it). Not in $(...): call it directly.
 make_cgroup() {
-	CG=$CG_ROOT/tci-$BATS_TEST_NUMBER-$$-$1
+	CG=$CG_ROOT/tci-$BATS_TEST_NUMBER-$RUN_ID-$1
 	mkdir "$CG"
 }
 
 # The cgroups make_cgroup made.
 _test_cgroups() {
 	[ -n "${CG_ROOT:-}" ] || return 0
-	find "$CG_ROOT" -maxdepth 1 -type d -name "tci-$BATS_TEST_NUMBER-$$-*"
+	find "$CG_ROOT" -maxdepth 1 -type d -name "tci-$BATS_TEST_NUMBER-$RUN_ID-*"
 }
 
 # ---- teardown ---------------------------------------------------------------
@@ -520,9 +524,9 @@ router_setup() {
 	[ "$(id -u)" -eq 0 ] || fail "the e2e tests must run as root"
 	# The same variables as hosts_setup.
 	T=$BATS_TEST_TMPDIR
-	NS_A=tci-$BATS_TEST_NUMBER-$$-a
-	NS_B=tci-$BATS_TEST_NUMBER-$$-b
-	NS_R=tci-$BATS_TEST_NUMBER-$$-r
+	NS_A=tci-$BATS_TEST_NUMBER-$RUN_ID-a
+	NS_B=tci-$BATS_TEST_NUMBER-$RUN_ID-b
+	NS_R=tci-$BATS_TEST_NUMBER-$RUN_ID-r
 	ADDR_A=10.78.$n.1
 	ADDR_B=10.79.$n.2
 	ADDR_RA=10.78.$n.254
