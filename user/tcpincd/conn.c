@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -138,7 +139,8 @@ static void conn_release(struct conn *c, bool reset)
 		bpf_map_delete_elem(tcpincd.bpf.in_by_port, &c->in_key);
 	if (c->net_cookie)
 		bpf_map_delete_elem(tcpincd.bpf.eno_conns, &c->net_cookie);
-	if (c->info_valid)
+	/* Generations we moved to: our rekeys and our answers to the peer's. */
+	if (c->info_valid && !tcpinc_session_get_info(c->sess, &c->info))
 		tcpincd_count(TCPINC_C_REKEYS, c->info.local_gen);
 	tcpinc_session_free(c->sess);
 	buf_free(&c->a2n);
@@ -222,6 +224,14 @@ static unsigned int session_err_reason(int err)
 	default:
 		return TCPINC_AB_INTERNAL;
 	}
+}
+
+static uint64_t now_secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
 }
 
 static struct tcpinc_io io_for(struct conn *c)
@@ -342,6 +352,7 @@ static void decide_mode(struct conn *c)
 			return;
 		}
 		c->mode = MODE_CRYPT;
+		c->gen_start = now_secs();
 	} else {
 		c->reason = c->eno.reason;
 		c->mode = MODE_PLAIN;
@@ -425,6 +436,36 @@ static ssize_t recv_some(int fd, uint8_t *dst, size_t len, bool *eof)
 	return n;
 }
 
+/*
+ * Start a new local key generation when the policy says so (RFC 8548
+ * §3.8): the session appends an empty rekey frame; the data that follows
+ * uses the new keys. A rekey still unanswered (-EBUSY) or no room for the
+ * frame (-ENOBUFS) just means "later". Returns 0 or an abort reason.
+ */
+static unsigned int maybe_rekey(struct conn *c)
+{
+	const struct tcpincd *d = &tcpincd;
+	struct tcpinc_io io;
+	int err;
+
+	if (!(d->rekey_bytes && c->gen_bytes >= d->rekey_bytes) &&
+	    !(d->rekey_frames && c->gen_frames >= d->rekey_frames) &&
+	    !(d->rekey_secs && now_secs() - c->gen_start >= d->rekey_secs))
+		return 0;
+	if (buf_room(&c->a2n) < TCPINC_FRAME_MAX + TCPINC_FRAME_OVERHEAD)
+		return 0;
+	io = io_for(c);
+	err = tcpinc_session_rekey(c->sess, &io);
+	if (err == -EBUSY || err == -ENOBUFS)
+		return 0;
+	if (err)
+		return TCPINC_AB_INTERNAL;
+	c->a2n.len = io.net_len;
+	c->gen_bytes = c->gen_frames = 0;
+	c->gen_start = now_secs();
+	return 0;
+}
+
 /* Application -> network. Returns 0 or an abort reason. */
 static unsigned int pump_app_to_net(struct conn *c, bool *progress)
 {
@@ -455,11 +496,19 @@ static unsigned int pump_app_to_net(struct conn *c, bool *progress)
 		return TCPINC_AB_APP_RESET;
 	if (n == 0 && !c->app_rd_eof)
 		return 0;
+	if (!c->app_rd_eof) {
+		unsigned int reason = maybe_rekey(c);
+
+		if (reason)
+			return reason;
+	}
 	io = io_for(c);
 	r = tcpinc_session_output(c->sess, scratch, n, c->app_rd_eof, &io);
 	if (r != n)
 		return TCPINC_AB_INTERNAL;
 	c->a2n.len = io.net_len;
+	c->gen_bytes += n;
+	c->gen_frames++; /* n <= TCPINC_FRAME_DATA_MAX: one frame */
 	account(c, 0, n);
 	c->fin_queued = c->app_rd_eof;
 	*progress = true;

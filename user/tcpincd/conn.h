@@ -57,6 +57,8 @@ struct conn {
 	bool peer_finp; /* crypt: the peer's FINp frame arrived */
 
 	uint64_t bytes_in, bytes_out; /* application bytes, each way */
+	/* our current key generation: data, frames, start (monotonic s) */
+	uint64_t gen_bytes, gen_frames, gen_start;
 	struct sockaddr_storage local, remote; /* as the application sees them */
 	uint64_t app_cookie; /* outbound: key of out_by_cookie */
 	struct tcpinc_port_key out_key; /* outbound: key of out_by_port */

@@ -29,7 +29,32 @@
 #include "tcpincd/log.h"
 #include "tcpincd/tcpincd.h"
 
-struct tcpincd tcpincd;
+struct tcpincd tcpincd = {
+	/* RFC 8548 §3.8 sets no numbers: an hour, or far below AEAD limits. */
+	.rekey_bytes = 1ULL << 40,
+	.rekey_frames = 1ULL << 32,
+	.rekey_secs = 3600,
+};
+
+/* --rekey-bytes N, --rekey-interval SECONDS (0 turns either off). */
+int tcpincd_rekey_option(const char *name, const char *arg, char *err,
+			 size_t errlen)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || arg[0] == '-') {
+		snprintf(err, errlen, "--%s: '%s' is not a number", name, arg);
+		return -1;
+	}
+	if (!strcmp(name, "rekey-bytes"))
+		tcpincd.rekey_bytes = v;
+	else
+		tcpincd.rekey_secs = v;
+	return 0;
+}
 static struct tcpincd_eno_cfg eno_cfg = TCPINCD_ENO_CFG_DEFAULT;
 
 int tcpincd_ev_add(struct tcpincd_ev *ev, uint32_t events)
@@ -270,6 +295,8 @@ int main(int argc, char **argv)
 		{ "eno-active-b", no_argument, NULL, 'E' },
 		{ "eno-syn-retries", required_argument, NULL, 'E' },
 		{ "eno-teps", required_argument, NULL, 'E' },
+		{ "rekey-bytes", required_argument, NULL, 'R' },
+		{ "rekey-interval", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[8192] = "";
@@ -302,6 +329,13 @@ int main(int argc, char **argv)
 		case 'E':
 			if (tcpincd_eno_cfg_option(&eno_cfg, opts[idx].name,
 						   optarg, err, sizeof(err))) {
+				fprintf(stderr, "tcpincd: %s\n", err);
+				return 2;
+			}
+			break;
+		case 'R':
+			if (tcpincd_rekey_option(opts[idx].name, optarg, err,
+						 sizeof(err))) {
 				fprintf(stderr, "tcpincd: %s\n", err);
 				return 2;
 			}

@@ -4,6 +4,7 @@
 #define TCPINCD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <tcpinc/shared.h>
@@ -37,7 +38,12 @@ struct tcpincd {
 	unsigned int nconns;
 	uint64_t counters[TCPINC_C_MAX]; /* userspace side of the stats */
 	bool stopping;
+	/* start a new key generation after any of these (0: never) */
+	uint64_t rekey_bytes, rekey_frames, rekey_secs;
 };
+
+int tcpincd_rekey_option(const char *name, const char *arg, char *err,
+			 size_t errlen);
 
 extern struct tcpincd tcpincd;
 
