@@ -90,6 +90,9 @@ const volatile __u8 eno_syn_retries = 2;
 const volatile __u8 eno_syn_len = 3;
 const volatile __u8 eno_syn_opt[TCPINC_ENO_OPT_MAX] = {TCPINC_ENO_KIND, 3,
 						       TCPINC_TEP_CURVE25519};
+/* TEPs we answer as passive opener (tcpincd --eno-teps), increasing priority */
+const volatile __u8 eno_ans_n = 1;
+const volatile __u8 eno_ans_teps[ENO_ANSWER_TEPS_MAX] = {TCPINC_TEP_CURVE25519};
 
 /* Negotiation results, by socket cookie; read and deleted by tcpincd. */
 struct {
@@ -124,15 +127,21 @@ static __always_inline void set_cb_flags(struct bpf_sock_ops *skops, int on)
 
 /*
  * The configured policy for eno_build_answer() and eno_decide(). As passive
- * opener we answer only the TEP tcpincd implements, whatever we offer as
- * active opener (eno_syn_opt), and never send b=0.
+ * opener we answer with the most preferred of the TEPs tcpincd runs
+ * (eno_ans_teps) that A offered, whatever we offer as active opener
+ * (eno_syn_opt, which may hold others for tests), and never send b=0. All
+ * rodata, so the answer stays a pure function of A's option.
  */
 static __always_inline void policy_get(struct eno_policy *pol, int passive)
 {
 	pol->aa_mandatory = eno_aa_mandatory;
 	pol->gopt = eno_gopt & (passive ? TCPINC_GOPT_A : 0xff);
-	pol->n_teps = 1;
-	pol->teps[0] = TCPINC_TEP_CURVE25519;
+	pol->n_teps = eno_ans_n < ENO_ANSWER_TEPS_MAX ? eno_ans_n
+						      : ENO_ANSWER_TEPS_MAX;
+	pol->teps[0] = eno_ans_teps[0];
+	pol->teps[1] = eno_ans_teps[1];
+	pol->teps[2] = eno_ans_teps[2];
+	pol->teps[3] = eno_ans_teps[3];
 }
 
 static __always_inline int remote_is_loopback(struct bpf_sock_ops *skops)

@@ -88,6 +88,9 @@ ENO_FN int eno_iter_next(struct bpf_iter_num *it, __u32 *i)
 #define ENO_RESUME_DATA_MIN 9
 #define ENO_RESUME_DATA_MAX 17
 
+/* Most TEPs we choose from as passive opener: those tcpcrypt defines. */
+#define ENO_ANSWER_TEPS_MAX 4
+
 /* Most TEPs we offer in one SYN: all the option's contents. */
 #define ENO_POLICY_TEPS_MAX (TCPINC_ENO_OPT_MAX - 2)
 

@@ -117,7 +117,7 @@ syn_retries_case() {
 	# 19 TEPs, 0x23 most preferred: 21 bytes, 20 fit beside MSS, SACK,
 	# timestamps and window scale
 	teps=$(printf '0x%02x,' $(seq 48 65))0x23
-	tcpinc_on A up -- --eno-teps "$teps" || fail "tcpinc up on A"
+	tcpinc_on A up -- --eno-offer-raw "$teps" || fail "tcpinc up on A"
 	host_up B
 	cap_start A
 	xfer_run tcpinc tcpinc "$ADDR_B" "$size" "$size" A B

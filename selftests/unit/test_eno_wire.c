@@ -713,11 +713,74 @@ static void test_aa_answer(void)
 		 TCPINC_R_NEGOTIATED);
 }
 
+/* B chooses among all four tcpcrypt TEPs by its own preference (§4.6). */
+static void test_answer_preference(void)
+{
+	static const struct {
+		__u8 n;
+		__u8 teps[ENO_ANSWER_TEPS_MAX];
+		const char *a, *want;
+	} cases[] = {
+		/* B's last (most preferred) TEP that A offered, A's order moot */
+		{4, {0x21, 0x22, 0x23, 0x24}, "45 05 21 23 24", "45 04 01 24"},
+		{4, {0x24, 0x23, 0x22, 0x21}, "45 05 21 23 24", "45 04 01 21"},
+		{1, {0x24}, "45 05 21 23 24", "45 04 01 24"},
+		{1, {0x21}, "45 05 24 23 21", "45 04 01 21"},
+		{2, {0x21, 0x22}, "45 06 21 22 23 24", "45 04 01 22"},
+		{3, {0x24, 0x22, 0x23}, "45 04 24 22", "45 04 01 22"},
+		/* v ignored: a resumption offer for 0x24 counts as 0x24 */
+		{2, {0x21, 0x24}, "45 0d 21 a4 01 02 03 04 05 06 07 08 09",
+		 "45 04 01 24"},
+		{2, {0x23, 0x24}, "45 0d 23 a4 01 02 03 04 05 06 07 08 09",
+		 "45 04 01 24"},
+		/* A repeated our favourite: invalid, the next one is chosen */
+		{2, {0x21, 0x24}, "45 05 21 24 24", "45 04 01 21"},
+		{2, {0x23, 0x24}, "45 0e 23 24 a4 01 02 03 04 05 06 07 08 09",
+		 "45 04 01 23"},
+		/* nothing in common: vacuous */
+		{1, {0x22}, "45 04 21 23", "45 03 01"},
+		{3, {0x21, 0x22, 0x24}, "45 03 23", "45 03 01"},
+	};
+	__u8 a[TCPINC_ENO_OPT_MAX], out[TCPINC_ENO_OPT_MAX];
+	__u8 again[TCPINC_ENO_OPT_MAX], want[TCPINC_ENO_OPT_MAX];
+	struct eno_policy pol;
+	struct eno_result ra, rb;
+	__u32 i, n, alen, wlen;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pol = (struct eno_policy){.n_teps = cases[i].n};
+		memcpy(pol.teps, cases[i].teps, cases[i].n);
+		alen = opt(cases[i].a, a);
+		wlen = opt(cases[i].want, want);
+		n = eno_build_answer(&pol, a, alen, out);
+		CHECK_EQ(n, wlen);
+		CHECK_MEM(out, want, wlen);
+		/* a pure function: recomputed at establishment, same bytes */
+		CHECK_EQ(eno_build_answer(&pol, a, alen, again), n);
+		CHECK_MEM(again, out, n);
+		if (wlen < 4) {
+			CHECK_EQ(eno_decide(&pol, out, n, a, alen, 1, &rb),
+				 TCPINC_FB_NO_COMMON_TEP);
+			continue;
+		}
+		/* both sides agree on the TEP the answer names */
+		CHECK_EQ(eno_decide(&pol, out, n, a, alen, 1, &rb),
+			 TCPINC_R_NEGOTIATED);
+		CHECK_EQ(rb.tep, want[3]);
+		CHECK_EQ(rb.role, 1);
+		CHECK_EQ(eno_decide(&pol_default, a, alen, out, n, 0, &ra),
+			 TCPINC_R_NEGOTIATED);
+		CHECK_EQ(ra.tep, want[3]);
+		CHECK_EQ(ra.role, 0);
+	}
+}
+
 int main(void)
 {
 	TEST_RUN(test_digest_transcript_example);
 	TEST_RUN(test_build_syn);
 	TEST_RUN(test_build_answer);
+	TEST_RUN(test_answer_preference);
 	TEST_RUN(test_vacuous);
 	TEST_RUN(test_length_byte);
 	TEST_RUN(test_data_to_end);

@@ -240,6 +240,7 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	__u64 cookie = 0;
 	socklen_t len = sizeof(cookie);
 	int s, e, cgfd = -1, nsfd = -1;
+	size_t i;
 
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || getsockopt(s, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len)) {
@@ -271,6 +272,13 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->eno->rodata->eno_syn_retries = eno_cfg->syn_retries;
 	b->eno->rodata->eno_syn_len = tcpincd_eno_syn_opt(
 		eno_cfg, (uint8_t *)b->eno->rodata->eno_syn_opt);
+	/* as passive opener: our TEPs (all runnable, so at most 4) */
+	b->eno->rodata->eno_ans_n = 0;
+	for (i = 0; i < eno_cfg->n_teps &&
+		    i < sizeof(b->eno->rodata->eno_ans_teps);
+	     i++)
+		b->eno->rodata->eno_ans_teps[b->eno->rodata->eno_ans_n++] =
+			eno_cfg->teps[i];
 	b->steer->rodata->loopback_ifindex = if_nametoindex("lo");
 	if (!b->steer->rodata->loopback_ifindex) {
 		e = -ENODEV;

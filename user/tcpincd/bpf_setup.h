@@ -53,8 +53,15 @@ struct tcpincd_eno_cfg {
 	uint8_t gopt; /* TCPINC_GOPT_A; TCPINC_GOPT_B: b=1 on active opens */
 	uint8_t aa_mandatory; /* disable unless the peer sets a=1 */
 	uint8_t syn_retries; /* SYN retransmissions still carrying ENO */
-	uint8_t n_teps; /* TEPs offered as active opener, increasing priority */
+	/*
+	 * --eno-teps: TEPs tcpincd runs (0x21..0x24), increasing priority:
+	 * offered as active opener, chosen from as passive opener
+	 */
+	uint8_t n_teps;
 	uint8_t teps[TCPINC_ENO_OPT_MAX - 2];
+	/* --eno-offer-raw (tests, interop): offered instead when n_raw > 0 */
+	uint8_t n_raw;
+	uint8_t raw[TCPINC_ENO_OPT_MAX - 2];
 };
 
 #define TCPINCD_ENO_CFG_DEFAULT                                             \
@@ -68,6 +75,19 @@ struct tcpincd_eno_cfg {
  */
 int tcpincd_eno_cfg_option(struct tcpincd_eno_cfg *cfg, const char *name,
 			   const char *arg, char *err, size_t errlen);
+
+/*
+ * tcpincd's AEAD policy (--aeads, --aead-prefs, user/tcpincd/eno_cfg.c):
+ * offer as A, acceptance as B in increasing preference; n = 0 leaves the
+ * tcpcrypt library's default.
+ */
+#define TCPINCD_AEADS_MAX 16
+struct tcpincd_aead_cfg {
+	size_t n_offer, n_accept;
+	uint16_t offer[TCPINCD_AEADS_MAX];
+	uint16_t accept[TCPINCD_AEADS_MAX];
+};
+extern struct tcpincd_aead_cfg tcpincd_aeads;
 
 /* Our whole SYN-form option under cfg into out[TCPINC_ENO_OPT_MAX]. */
 uint8_t tcpincd_eno_syn_opt(const struct tcpincd_eno_cfg *cfg, uint8_t *out);

@@ -271,6 +271,11 @@ static int start_crypt(struct conn *c)
 	cfg.tep = e->tep;
 	cfg.transcript = transcript;
 	cfg.transcript_len = n;
+	/* --aeads as A, --aead-prefs as B; none: the library's default */
+	cfg.aeads = e->role ? tcpincd_aeads.accept : tcpincd_aeads.offer;
+	cfg.naeads = e->role ? tcpincd_aeads.n_accept : tcpincd_aeads.n_offer;
+	if (!cfg.naeads)
+		cfg.aeads = NULL;
 	c->sess = tcpinc_session_new(&cfg);
 	if (!c->sess)
 		return -ENOMEM;

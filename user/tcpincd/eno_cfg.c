@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* tcpincd's --eno-* options: the TCP-ENO policy handed to eno.bpf.c. */
+/*
+ * tcpincd's --eno-* options: the TCP-ENO policy handed to eno.bpf.c; and
+ * --aeads, --aead-prefs: the AEAD policy conn.c hands to tcpcrypt.
+ */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +10,10 @@
 
 #include <tcpinc/eno_wire.h>
 
+#include "proto/session.h"
 #include "tcpincd/bpf_setup.h"
+
+struct tcpincd_aead_cfg tcpincd_aeads;
 
 uint8_t tcpincd_eno_syn_opt(const struct tcpincd_eno_cfg *cfg, uint8_t *out)
 {
@@ -15,57 +21,112 @@ uint8_t tcpincd_eno_syn_opt(const struct tcpincd_eno_cfg *cfg, uint8_t *out)
 	__u32 dropped;
 
 	memcpy(pol.teps, cfg->teps, sizeof(pol.teps));
+	if (cfg->n_raw) {
+		pol.n_teps = cfg->n_raw;
+		memcpy(pol.teps, cfg->raw, sizeof(pol.teps));
+	}
 	return eno_build_syn(&pol, TCPINC_ENO_OPT_MAX, out, &dropped);
 }
 
-/* "0x21,0x23": TEP ids 0x20..0x7f, distinct, increasing priority. */
-static int parse_teps(struct tcpincd_eno_cfg *cfg, const char *list, char *err,
-		      size_t errlen)
+/* A TEP the tcpcrypt library runs (fresh key agreement, v = 0). */
+static bool tep_runnable(unsigned long v)
 {
-	struct tcpincd_eno_cfg out = *cfg;
-	bool has_ours = false;
+	return v >= TCPINC_TEP_P256 && v <= TCPINC_TEP_CURVE448;
+}
+
+/*
+ * "0x21,0x23": distinct TEP ids, increasing priority, into teps/n; with
+ * runnable, only those tcpincd runs, else any 0x20..0x7f.
+ */
+static int parse_teps(const char *name, const char *list, bool runnable,
+		      uint8_t *teps, uint8_t *n, char *err, size_t errlen)
+{
+	uint8_t out[TCPINC_ENO_OPT_MAX - 2];
 	const char *p = list;
+	uint8_t cnt = 0;
 	unsigned long v;
 	char *end;
 	int i;
 
-	out.n_teps = 0;
 	for (;;) {
 		v = strtoul(p, &end, 0);
 		if (end == p || (*end && *end != ',') || v < 0x20 || v > 0x7f) {
 			snprintf(err, errlen,
-				 "--eno-teps: '%s': want TEP ids 0x20..0x7f "
+				 "--%s: '%s': want TEP ids 0x20..0x7f "
 				 "separated by commas",
-				 list);
+				 name, list);
 			return -1;
 		}
-		for (i = 0; i < out.n_teps; i++) {
-			if (out.teps[i] == v) {
-				snprintf(err, errlen,
-					 "--eno-teps: 0x%02lx twice", v);
+		if (runnable && !tep_runnable(v)) {
+			snprintf(err, errlen,
+				 "--%s: 0x%02lx: tcpincd runs only TEPs "
+				 "0x21..0x24",
+				 name, v);
+			return -1;
+		}
+		for (i = 0; i < cnt; i++) {
+			if (out[i] == v) {
+				snprintf(err, errlen, "--%s: 0x%02lx twice",
+					 name, v);
 				return -1;
 			}
 		}
-		if (out.n_teps == sizeof(out.teps)) {
-			snprintf(err, errlen, "--eno-teps: more than %zu TEPs",
-				 sizeof(out.teps));
+		if (cnt == sizeof(out)) {
+			snprintf(err, errlen, "--%s: more than %zu TEPs", name,
+				 sizeof(out));
 			return -1;
 		}
-		out.teps[out.n_teps++] = v;
-		has_ours |= v == TCPINC_TEP_CURVE25519;
+		out[cnt++] = v;
 		if (!*end)
 			break;
 		p = end + 1;
 	}
-	/* the others are offered (tests, interop) but never run by tcpincd */
-	if (!has_ours) {
-		snprintf(err, errlen,
-			 "--eno-teps: must include 0x%02x, the TEP tcpincd "
-			 "implements",
-			 TCPINC_TEP_CURVE25519);
-		return -1;
+	memcpy(teps, out, cnt);
+	*n = cnt;
+	return 0;
+}
+
+/* "0x0001,0x0010": distinct AEAD ids the tcpcrypt library implements. */
+static int parse_aeads(const char *name, const char *list, uint16_t *aeads,
+		       size_t *n, char *err, size_t errlen)
+{
+	uint16_t out[TCPINCD_AEADS_MAX];
+	const char *p = list;
+	size_t cnt = 0, i;
+	unsigned long v;
+	char *end;
+
+	for (;;) {
+		v = strtoul(p, &end, 0);
+		if (end == p || (*end && *end != ',') ||
+		    (v != TCPINC_AEAD_AES_128_GCM &&
+		     v != TCPINC_AEAD_AES_256_GCM &&
+		     v != TCPINC_AEAD_CHACHA20_POLY1305)) {
+			snprintf(err, errlen,
+				 "--%s: '%s': want AEAD ids 0x0001, 0x0002, "
+				 "0x0010 separated by commas",
+				 name, list);
+			return -1;
+		}
+		for (i = 0; i < cnt; i++) {
+			if (out[i] == v) {
+				snprintf(err, errlen, "--%s: 0x%04lx twice",
+					 name, v);
+				return -1;
+			}
+		}
+		if (cnt == TCPINCD_AEADS_MAX) {
+			snprintf(err, errlen, "--%s: more than %d AEADs", name,
+				 TCPINCD_AEADS_MAX);
+			return -1;
+		}
+		out[cnt++] = v;
+		if (!*end)
+			break;
+		p = end + 1;
 	}
-	*cfg = out;
+	memcpy(aeads, out, cnt * sizeof(*out));
+	*n = cnt;
 	return 0;
 }
 
@@ -92,7 +153,17 @@ int tcpincd_eno_cfg_option(struct tcpincd_eno_cfg *cfg, const char *name,
 		}
 		cfg->syn_retries = v;
 	} else if (!strcmp(name, "eno-teps")) {
-		return parse_teps(cfg, arg, err, errlen);
+		return parse_teps(name, arg, true, cfg->teps, &cfg->n_teps, err,
+				  errlen);
+	} else if (!strcmp(name, "eno-offer-raw")) {
+		return parse_teps(name, arg, false, cfg->raw, &cfg->n_raw, err,
+				  errlen);
+	} else if (!strcmp(name, "aeads")) {
+		return parse_aeads(name, arg, tcpincd_aeads.offer,
+				   &tcpincd_aeads.n_offer, err, errlen);
+	} else if (!strcmp(name, "aead-prefs")) {
+		return parse_aeads(name, arg, tcpincd_aeads.accept,
+				   &tcpincd_aeads.n_accept, err, errlen);
 	} else {
 		snprintf(err, errlen, "unknown option --%s", name);
 		return -1;
