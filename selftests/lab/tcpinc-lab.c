@@ -4,6 +4,8 @@
  *
  *   tcpinc-lab flip --dev IFACE --dport PORT [--nth N] [--min-len M] [-v]
  *   tcpinc-lab eno --dev IFACE [--dev IFACE2] --port PORT --mode MODE [-v]
+ *   tcpinc-lab finrst --dev IFACE --dport PORT --mode fin|rst [--nth N]
+ *                     [--min-len M] [--hold-ms MS] [-v]
  *
  * Each subcommand loads one program in the current network namespace,
  * prints "ready" on stdout once it is attached, runs until SIGTERM or
@@ -27,6 +29,7 @@
 #include <bpf/libbpf.h>
 
 #include "lab_enobox.skel.h"
+#include "lab_finrst.skel.h"
 #include "lab_flip.skel.h"
 
 static const char *prog_name = "tcpinc-lab";
@@ -393,6 +396,137 @@ static int cmd_eno(int argc, char **argv)
 	return nattached == ndev ? 0 : 1;
 }
 
+/* ---- finrst --------------------------------------------------------------- */
+
+static const char finrst_usage[] =
+	"finrst --dev IFACE --dport PORT --mode fin|rst [--nth N]\n"
+	"       [--min-len M] [--hold-ms MS] [-v]\n"
+	"  Set FIN (mode fin) or RST (mode rst) on the Nth (default 20)\n"
+	"  egress TCP segment on IFACE towards PORT whose payload is at\n"
+	"  least M (default 500) bytes. Mode fin then drops the later\n"
+	"  segments with payload towards PORT for MS (default 1000) ms.";
+
+/* Values of enum finrst_mode in finrst.bpf.c, in order from 1. */
+static const char *const finrst_modes[] = {"fin", "rst"};
+
+static int cmd_finrst(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"dev", required_argument, NULL, 'd'},
+		{"dport", required_argument, NULL, 'p'},
+		{"mode", required_argument, NULL, 'M'},
+		{"nth", required_argument, NULL, 'n'},
+		{"min-len", required_argument, NULL, 'm'},
+		{"hold-ms", required_argument, NULL, 'H'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	unsigned long dport = 0, nth = 20, min_len = 500, mode = 0;
+	unsigned long hold_ms = 1000;
+	const char *dev = NULL;
+	struct lab_finrst *skel;
+	struct lab_tc tc;
+	sigset_t oldmask;
+	int ifindex, err, c;
+	size_t m;
+
+	while ((c = getopt_long(argc, argv, "d:p:M:n:m:H:vh", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dev = optarg;
+			break;
+		case 'p':
+			if (parse_uint(optarg, 65535, &dport) || !dport)
+				die_usage(finrst_usage);
+			break;
+		case 'M':
+			for (m = 0;
+			     m < sizeof(finrst_modes) / sizeof(finrst_modes[0]);
+			     m++) {
+				if (!strcmp(optarg, finrst_modes[m]))
+					mode = m + 1;
+			}
+			if (!mode)
+				die_usage(finrst_usage);
+			break;
+		case 'n':
+			if (parse_uint(optarg, UINT_MAX, &nth) || !nth)
+				die_usage(finrst_usage);
+			break;
+		case 'm':
+			if (parse_uint(optarg, 65535, &min_len) || !min_len)
+				die_usage(finrst_usage);
+			break;
+		case 'H':
+			if (parse_uint(optarg, 3600000, &hold_ms))
+				die_usage(finrst_usage);
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			printf("usage: %s %s\n", prog_name, finrst_usage);
+			return 0;
+		default:
+			die_usage(finrst_usage);
+		}
+	}
+	if (!dev || !dport || !mode || optind != argc)
+		die_usage(finrst_usage);
+
+	ifindex = (int)if_nametoindex(dev);
+	if (!ifindex) {
+		fprintf(stderr, "%s finrst: no interface '%s': %s\n", prog_name,
+			dev, strerror(errno));
+		return 1;
+	}
+
+	prepare_stop(&oldmask);
+	skel = lab_finrst__open();
+	if (!skel) {
+		fprintf(stderr, "%s finrst: cannot open BPF object: %s\n",
+			prog_name, strerror(errno));
+		return 1;
+	}
+	skel->rodata->cfg_dport = (__u16)dport;
+	skel->rodata->cfg_mode = (__u32)mode;
+	skel->rodata->cfg_nth = (__u32)nth;
+	skel->rodata->cfg_min_len = (__u32)min_len;
+	skel->rodata->cfg_hold_ns = (__u64)hold_ms * 1000000ULL;
+	err = lab_finrst__load(skel);
+	if (err) {
+		fprintf(stderr, "%s finrst: cannot load BPF program: %s\n",
+			prog_name, strerror(-err));
+		lab_finrst__destroy(skel);
+		return 1;
+	}
+	err = lab_tc_attach(&tc, ifindex, BPF_TC_EGRESS,
+			    bpf_program__fd(skel->progs.finrst));
+	if (err) {
+		fprintf(stderr, "%s finrst: cannot attach to %s egress: %s\n",
+			prog_name, dev, strerror(-err));
+		lab_finrst__destroy(skel);
+		return 1;
+	}
+
+	printf("ready\n");
+	fflush(stdout);
+	wait_for_stop(&oldmask);
+
+	printf("mode=%s seen=%llu injected=%llu inj_seq=%u inj_len=%u "
+	       "dropped=%llu csum_errors=%u\n",
+	       finrst_modes[mode - 1], (unsigned long long)skel->bss->seen,
+	       (unsigned long long)skel->bss->injected, skel->bss->inj_seq,
+	       skel->bss->inj_len, (unsigned long long)skel->bss->dropped,
+	       skel->bss->csum_errors);
+	fflush(stdout);
+	lab_tc_detach(&tc);
+	lab_finrst__destroy(skel);
+	return 0;
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 static const struct {
@@ -402,6 +536,7 @@ static const struct {
 } cmds[] = {
 	{"flip", cmd_flip, flip_usage},
 	{"eno", cmd_eno, eno_usage},
+	{"finrst", cmd_finrst, finrst_usage},
 };
 
 static void usage(FILE *f)
