@@ -90,7 +90,7 @@ $(O)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/lib/*.h include/tcpinc/*.h) | $(O)/
 $(O)/skel/%.skel.h: $(O)/bpf/%.bpf.o | $(O)/skel
 	$(BPFTOOL) gen skeleton $< name tcpinc_$(subst -,_,$*) > $@.tmp && mv $@.tmp $@
 
-$(O)/lab/%.bpf.o: selftests/lab/%.bpf.c $(wildcard include/tcpinc/*.h) | $(O)/lab
+$(O)/lab/%.bpf.o: selftests/lab/%.bpf.c $(wildcard include/tcpinc/*.h selftests/lab/*.h) | $(O)/lab
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(LLVM_STRIP) -g $@
 

@@ -33,11 +33,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define ETH_HLEN       14
-#define ETH_P_IP       0x0800
-#define ETH_P_IPV6     0x86DD
-#define IPPROTO_TCP_NR 6
-#define TC_ACT_OK      0
+#include "tcp_seg.h"
+
 #define TC_ACT_SHOT    2
 
 /* TCP flag bits in the 16-bit word at byte offset 12 of the header. */
@@ -68,47 +65,17 @@ __u64 inj_time = 0; /* bpf_ktime_get_ns() at the injection */
 SEC("tc")
 int finrst(struct __sk_buff *skb)
 {
-	__u32 l3 = ETH_HLEN, l4, tot_len, hlen, payload, woff;
+	__u32 l4, tot_len, hlen, payload, woff;
 	struct tcphdr th;
-	__be16 proto, old, new;
+	__be16 old, new;
 	__u64 n;
 
 	if (injected && (cfg_mode != FINRST_FIN ||
 			 bpf_ktime_get_ns() - inj_time >= cfg_hold_ns))
 		return TC_ACT_OK;
 
-	proto = skb->protocol;
-	if (proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr ip;
-
-		if (bpf_skb_load_bytes(skb, l3, &ip, sizeof(ip)))
-			return TC_ACT_OK;
-		if (ip.protocol != IPPROTO_TCP_NR)
-			return TC_ACT_OK;
-		if (ip.frag_off & bpf_htons(0x3fff))
-			return TC_ACT_OK; /* fragment */
-		l4 = l3 + ip.ihl * 4;
-		tot_len = bpf_ntohs(ip.tot_len);
-		/* A GSO packet may carry tot_len 0; use the skb length then. */
-		if (tot_len == 0)
-			tot_len = skb->len - l3;
-		if (tot_len < ip.ihl * 4)
-			return TC_ACT_OK;
-		tot_len -= ip.ihl * 4;
-	} else if (proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr ip6;
-
-		if (bpf_skb_load_bytes(skb, l3, &ip6, sizeof(ip6)))
-			return TC_ACT_OK;
-		if (ip6.nexthdr != IPPROTO_TCP_NR)
-			return TC_ACT_OK; /* extension headers: not handled */
-		l4 = l3 + sizeof(ip6);
-		tot_len = bpf_ntohs(ip6.payload_len);
-		if (tot_len == 0)
-			tot_len = skb->len - l4;
-	} else {
+	if (lab_tcp_seg(skb, &l4, &tot_len))
 		return TC_ACT_OK;
-	}
 
 	if (bpf_skb_load_bytes(skb, l4, &th, sizeof(th)))
 		return TC_ACT_OK;
