@@ -173,46 +173,30 @@ void tcpinc_session_free(struct tcpinc_session *s)
 	free(s);
 }
 
-/* Key our sending direction from mk[local_gen]. */
-static int set_tx_key(struct tcpinc_session *s)
+/*
+ * Key one direction: sending from mk[local_gen], receiving from
+ * mk[remote_gen]. A sends with k_ab and B with k_ba (RFC 8548 §3.3), by the
+ * roles of the ss[0] session when resumed.
+ */
+static int set_key(struct tcpinc_session *s, bool tx)
 {
 	struct session_secrets *sec = s->sec;
 	size_t klen = tcpinc_aead_key_len(s->aead) + TCPINC_AEAD_NONCE_LEN;
+	struct tcpinc_frame_key *key = tx ? &sec->tx : &sec->rx;
+	bool *have = tx ? &s->tx_key : &s->rx_key;
 	int err;
 
-	/* A sends with k_ab, B with k_ba (RFC 8548 §3.3), by the roles of
-	 * the ss[0] session when resumed. */
-	err = tcpinc_keysched_traffic(sec->k, klen, sec->mk_tx,
-				      s->key_role == 0);
-	if (s->tx_key)
-		tcpinc_frame_key_free(&sec->tx);
-	s->tx_key = false;
+	err = tcpinc_keysched_traffic(sec->k, klen, tx ? sec->mk_tx : sec->mk_rx,
+				      s->key_role == (tx ? 0 : 1));
+	if (*have)
+		tcpinc_frame_key_free(key);
+	*have = false;
 	if (!err)
-		err = tcpinc_frame_key_init(&sec->tx, s->aead, sec->k, true);
+		err = tcpinc_frame_key_init(key, s->aead, sec->k, tx);
 	sodium_memzero(sec->k, sizeof(sec->k));
 	if (err)
 		return err;
-	s->tx_key = true;
-	return 0;
-}
-
-static int set_rx_key(struct tcpinc_session *s)
-{
-	struct session_secrets *sec = s->sec;
-	size_t klen = tcpinc_aead_key_len(s->aead) + TCPINC_AEAD_NONCE_LEN;
-	int err;
-
-	err = tcpinc_keysched_traffic(sec->k, klen, sec->mk_rx,
-				      s->key_role == 1);
-	if (s->rx_key)
-		tcpinc_frame_key_free(&sec->rx);
-	s->rx_key = false;
-	if (!err)
-		err = tcpinc_frame_key_init(&sec->rx, s->aead, sec->k, false);
-	sodium_memzero(sec->k, sizeof(sec->k));
-	if (err)
-		return err;
-	s->rx_key = true;
+	*have = true;
 	return 0;
 }
 
@@ -239,9 +223,9 @@ static int establish(struct tcpinc_session *s, const uint8_t *sn, size_t sn_len)
 	}
 	s->have_next = true;
 	memcpy(sec->mk_rx, sec->mk_tx, TCPINC_K_LEN);
-	err = set_tx_key(s);
+	err = set_key(s, true);
 	if (!err)
-		err = set_rx_key(s);
+		err = set_key(s, false);
 	if (err)
 		return err;
 	s->state = ST_READY;
@@ -409,7 +393,7 @@ static int bump_local(struct tcpinc_session *s)
 	int err = tcpinc_keysched_next_mk(s->sec->mk_tx);
 
 	if (!err)
-		err = set_tx_key(s);
+		err = set_key(s, true);
 	if (!err)
 		s->local_gen++;
 	return err;
@@ -441,7 +425,7 @@ static ssize_t rx_frame(struct tcpinc_session *s, const uint8_t *in, size_t len,
 		/* This frame is the first of the peer's next generation. */
 		err = tcpinc_keysched_next_mk(s->sec->mk_rx);
 		if (!err)
-			err = set_rx_key(s);
+			err = set_key(s, false);
 		if (err)
 			return err;
 		s->remote_gen++;
