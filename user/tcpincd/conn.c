@@ -226,14 +226,6 @@ static unsigned int session_err_reason(int err)
 	}
 }
 
-static uint64_t now_secs(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 static struct tcpinc_io io_for(struct conn *c)
 {
 	return (struct tcpinc_io){
@@ -357,7 +349,7 @@ static void decide_mode(struct conn *c)
 			return;
 		}
 		c->mode = MODE_CRYPT;
-		c->gen_start = now_secs();
+		c->gen_start = tcpincd_now();
 	} else {
 		c->reason = c->eno.reason;
 		c->mode = MODE_PLAIN;
@@ -455,7 +447,7 @@ static unsigned int maybe_rekey(struct conn *c)
 
 	if (!(d->rekey_bytes && c->gen_bytes >= d->rekey_bytes) &&
 	    !(d->rekey_frames && c->gen_frames >= d->rekey_frames) &&
-	    !(d->rekey_secs && now_secs() - c->gen_start >= d->rekey_secs))
+	    !(d->rekey_secs && tcpincd_now() - c->gen_start >= d->rekey_secs))
 		return 0;
 	if (buf_room(&c->a2n) < TCPINC_FRAME_MAX + TCPINC_FRAME_OVERHEAD)
 		return 0;
@@ -467,7 +459,7 @@ static unsigned int maybe_rekey(struct conn *c)
 		return TCPINC_AB_INTERNAL;
 	c->a2n.len = io.net_len;
 	c->gen_bytes = c->gen_frames = 0;
-	c->gen_start = now_secs();
+	c->gen_start = tcpincd_now();
 	return 0;
 }
 

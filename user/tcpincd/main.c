@@ -177,6 +177,11 @@ static int setup(char *err, size_t errlen)
 		return -errno;
 	}
 	tcpincd.sig = (struct tcpincd_ev){ .kind = EV_SIGNAL, .fd = e };
+	e = tcpincd_tick_start();
+	if (e) {
+		snprintf(err, errlen, "timerfd: %s", strerror(-e));
+		return e;
+	}
 	if (tcpincd_ev_add(&tcpincd.sig, EPOLLIN) ||
 	    tcpincd_ev_add(&tcpincd.ctl, EPOLLIN)) {
 		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
@@ -214,6 +219,8 @@ static void teardown(void)
 		tcpincd_bpf_unload(&tcpincd.bpf);
 	if (tcpincd.ctl.fd > 0)
 		close(tcpincd.ctl.fd);
+	if (tcpincd.timer.fd > 0)
+		close(tcpincd.timer.fd);
 }
 
 static void run(void)
@@ -244,6 +251,9 @@ static void run(void)
 				while (read(ev->fd, &si, sizeof(si)) == sizeof(si))
 					if (si.ssi_signo != SIGHUP)
 						tcpincd.stopping = true;
+				break;
+			case EV_TIMER:
+				tcpincd_tick();
 				break;
 			case EV_CONN_APP:
 			case EV_CONN_NET:

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <tcpinc/shared.h>
 
@@ -16,6 +17,7 @@ enum tcpincd_ev_kind {
 	EV_LISTENER,
 	EV_CTL,
 	EV_SIGNAL,
+	EV_TIMER, /* the once-a-second tick (tick.c) */
 	EV_CONN_APP,
 	EV_CONN_NET,
 };
@@ -31,7 +33,7 @@ struct conn;
 
 struct tcpincd {
 	int epfd;
-	struct tcpincd_ev ctl, sig;
+	struct tcpincd_ev ctl, sig, timer;
 	struct tcpincd_ev lst[TCPINC_SLOT_MAX]; /* fd -1 when absent */
 	struct tcpincd_bpf bpf;
 	struct conn *conns; /* doubly linked list of live connections */
@@ -56,6 +58,19 @@ static inline void tcpincd_count(unsigned int idx, uint64_t n)
 int tcpincd_ev_add(struct tcpincd_ev *ev, uint32_t events);
 int tcpincd_ev_mod(struct tcpincd_ev *ev, uint32_t events);
 void tcpincd_ev_del(struct tcpincd_ev *ev);
+
+/* Monotonic clock, whole seconds. */
+static inline uint64_t tcpincd_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* tick.c: start the 1 s timer; run what is due when it fires. */
+int tcpincd_tick_start(void);
+void tcpincd_tick(void);
 
 /* accept.c: a listener is readable. */
 void tcpincd_accept(struct tcpincd_ev *lst);
