@@ -29,8 +29,13 @@ static int x25519_pubgen(uint8_t *pub, const uint8_t *priv)
 
 static int x25519_keygen(uint8_t *priv, uint8_t *pub)
 {
+	int err;
+
 	randombytes_buf(priv, crypto_scalarmult_SCALARBYTES);
-	return x25519_pubgen(pub, priv);
+	err = x25519_pubgen(pub, priv);
+	if (err)
+		sodium_memzero(priv, crypto_scalarmult_SCALARBYTES);
+	return err;
 }
 
 static int x_check(const uint8_t *peer)
@@ -78,8 +83,13 @@ static int x448_pubgen(uint8_t *pub, const uint8_t *priv)
 
 static int x448_keygen(uint8_t *priv, uint8_t *pub)
 {
+	int err;
+
 	randombytes_buf(priv, X448_LEN);
-	return x448_pubgen(pub, priv);
+	err = x448_pubgen(pub, priv);
+	if (err)
+		sodium_memzero(priv, X448_LEN);
+	return err;
 }
 
 static int x448_derive(uint8_t *es, const uint8_t *priv, const uint8_t *peer)

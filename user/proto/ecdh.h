@@ -43,7 +43,8 @@ struct tcpinc_kex {
 	size_t priv_len;
 	size_t pub_len; /* PK_LEN on the wire, length prefix included */
 	size_t es_len;
-	/* Fresh key pair; priv must be guarded memory. 0 or -errno. */
+	/* Fresh key pair; priv must be guarded memory. 0 or -errno (priv
+	 * wiped then). */
 	int (*keygen)(uint8_t *priv, uint8_t *pub);
 	/* The wire public key of a private key: 0, -EINVAL (bad scalar),
 	 * -ENOMEM or -EIO. */

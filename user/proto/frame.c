@@ -63,6 +63,8 @@ ssize_t tcpinc_frame_seal(struct tcpinc_frame_key *fk, uint64_t off, bool rekey,
 	frame_nonce(nonce, fk, off);
 	err = tcpinc_aead_seal(&fk->aead, nonce, out, TCPINC_FRAME_HDR_LEN, b,
 			       2, out + 4 + len);
+	/* N = frame ID ^ NR: with the offset it gives NR away. */
+	sodium_memzero(nonce, sizeof(nonce));
 	if (err)
 		return err;
 	return (ssize_t)flen;
@@ -77,6 +79,7 @@ ssize_t tcpinc_frame_open(struct tcpinc_frame_key *fk, uint64_t off,
 	struct tcpinc_aead_buf b[2];
 	size_t dlen;
 	uint8_t fl;
+	int err;
 
 	if (clen < TCPINC_FRAME_CLEN_MIN)
 		return -EBADMSG;
@@ -85,8 +88,10 @@ ssize_t tcpinc_frame_open(struct tcpinc_frame_key *fk, uint64_t off,
 	b[0] = (struct tcpinc_aead_buf){in + 3, &fl, 1};
 	b[1] = (struct tcpinc_aead_buf){in + 4, out, dlen};
 	frame_nonce(nonce, fk, off);
-	if (tcpinc_aead_open(&fk->aead, nonce, in, TCPINC_FRAME_HDR_LEN, b, 2,
-			     in + 4 + dlen)) {
+	err = tcpinc_aead_open(&fk->aead, nonce, in, TCPINC_FRAME_HDR_LEN, b, 2,
+			       in + 4 + dlen);
+	sodium_memzero(nonce, sizeof(nonce));
+	if (err) {
 		/* Never leave unauthenticated plaintext behind. */
 		sodium_memzero(out, dlen);
 		return -EBADMSG;

@@ -66,8 +66,10 @@ int tcpinc_cprf(uint8_t *out, size_t out_len, const uint8_t *key,
 		return -EINVAL;
 	/* Key once, then copy the keyed state per block: one key setup
 	 * instead of one per T(n). Also makes out aliasing key safe. */
-	if (crypto_auth_hmacsha256_init(&keyed, key, key_len))
+	if (crypto_auth_hmacsha256_init(&keyed, key, key_len)) {
+		sodium_memzero(&keyed, sizeof(keyed));
 		return -EINVAL;
+	}
 	for (ctr = 1; done < out_len; ctr++) {
 		st = keyed;
 		if (ctr > 1 &&

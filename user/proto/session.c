@@ -23,16 +23,33 @@ enum {
 	ST_DEAD,
 };
 
-/* Everything secret, in one guarded sodium_malloc() region. */
+/*
+ * Everything secret, in one guarded sodium_malloc() region (mlocked,
+ * guard pages, left out of core dumps), each field wiped as soon as
+ * RFC 8548 allows:
+ * - priv: our ephemeral private key, from keygen until ES is computed
+ *   (A: tcpinc_session_start() to Init2; B: within Init1 processing).
+ * - es: only between the ECDH and the PRK, within one call.
+ * - ss: ss[i] (ss[0] = PRK) until mk[0] and the session ID are derived,
+ *   replaced in place by ss[i+1], kept until taken, forgotten, the
+ *   session dies or is freed.
+ * - mk_tx/mk_rx: per direction, mk[j+1] where j is the generation in
+ *   force: mk[j] is replaced by mk[j+1] right after the generation-j
+ *   traffic key of that direction is derived, so no mk of a generation
+ *   in use is kept. Wiped after FINp was sent (tx) or received (rx).
+ * - k: scratch for one traffic key, wiped before set_key() returns.
+ * - tx/rx: the traffic keys in force (AEAD context in OpenSSL's heap,
+ *   NR here); the previous generation's is freed the moment the next
+ *   one is set up, and a direction's after its FINp.
+ */
 struct session_secrets {
-	uint8_t priv[TCPINC_KEX_PRIV_MAX]; /* ephemeral, until ES */
-	uint8_t es[TCPINC_KEX_ES_MAX]; /* until PRK */
-	/* ss[i] (ss[0] = PRK) until mk[0], then ss[i+1] until taken */
+	uint8_t priv[TCPINC_KEX_PRIV_MAX];
+	uint8_t es[TCPINC_KEX_ES_MAX];
 	uint8_t ss[TCPINC_K_LEN];
-	uint8_t mk_tx[TCPINC_K_LEN]; /* mk[local_gen] */
-	uint8_t mk_rx[TCPINC_K_LEN]; /* mk[remote_gen] */
-	uint8_t k[TCPINC_TRAFFIC_KEY_MAX]; /* scratch traffic key */
-	struct tcpinc_frame_key tx, rx; /* hold NR */
+	uint8_t mk_tx[TCPINC_K_LEN]; /* mk[local_gen + 1] */
+	uint8_t mk_rx[TCPINC_K_LEN]; /* mk[remote_gen + 1] */
+	uint8_t k[TCPINC_TRAFFIC_KEY_MAX];
+	struct tcpinc_frame_key tx, rx;
 };
 
 #define INIT1_OWN_MAX                                          \
@@ -174,19 +191,21 @@ void tcpinc_session_free(struct tcpinc_session *s)
 }
 
 /*
- * Key one direction: sending from mk[local_gen], receiving from
- * mk[remote_gen]. A sends with k_ab and B with k_ba (RFC 8548 §3.3), by the
- * roles of the ss[0] session when resumed.
+ * Key one direction with the next generation: its traffic key from the
+ * held mk[j] (mk_tx or mk_rx), the previous generation's key freed, then
+ * mk[j] replaced by mk[j+1] in place. A sends with k_ab and B with k_ba
+ * (RFC 8548 §3.3), by the roles of the ss[0] session when resumed.
  */
 static int set_key(struct tcpinc_session *s, bool tx)
 {
 	struct session_secrets *sec = s->sec;
 	size_t klen = tcpinc_aead_key_len(s->aead) + TCPINC_AEAD_NONCE_LEN;
 	struct tcpinc_frame_key *key = tx ? &sec->tx : &sec->rx;
+	uint8_t *mk = tx ? sec->mk_tx : sec->mk_rx;
 	bool *have = tx ? &s->tx_key : &s->rx_key;
 	int err;
 
-	err = tcpinc_keysched_traffic(sec->k, klen, tx ? sec->mk_tx : sec->mk_rx,
+	err = tcpinc_keysched_traffic(sec->k, klen, mk,
 				      s->key_role == (tx ? 0 : 1));
 	if (*have)
 		tcpinc_frame_key_free(key);
@@ -194,10 +213,14 @@ static int set_key(struct tcpinc_session *s, bool tx)
 	if (!err)
 		err = tcpinc_frame_key_init(key, s->aead, sec->k, tx);
 	sodium_memzero(sec->k, sizeof(sec->k));
+	if (!err)
+		*have = true;
+	/* mk[j] has served its only other purpose once mk[j+1] exists. */
+	if (!err)
+		err = tcpinc_keysched_next_mk(mk);
 	if (err)
-		return err;
-	*have = true;
-	return 0;
+		sodium_memzero(mk, TCPINC_K_LEN);
+	return err;
 }
 
 /*
@@ -390,10 +413,8 @@ static int send_frame(struct tcpinc_session *s, bool rekey, uint8_t flags,
 /* Move to the next local generation and key the sending direction. */
 static int bump_local(struct tcpinc_session *s)
 {
-	int err = tcpinc_keysched_next_mk(s->sec->mk_tx);
+	int err = set_key(s, true);
 
-	if (!err)
-		err = set_key(s, true);
 	if (!err)
 		s->local_gen++;
 	return err;
@@ -422,10 +443,9 @@ static ssize_t rx_frame(struct tcpinc_session *s, const uint8_t *in, size_t len,
 	if (echo && io->net_cap - io->net_len < TCPINC_FRAME_OVERHEAD)
 		return 0;
 	if (rekey) {
-		/* This frame is the first of the peer's next generation. */
-		err = tcpinc_keysched_next_mk(s->sec->mk_rx);
-		if (!err)
-			err = set_key(s, false);
+		/* This frame is the first of the peer's next generation:
+		 * the previous receive key goes now. */
+		err = set_key(s, false);
 		if (err)
 			return err;
 		s->remote_gen++;
@@ -667,4 +687,40 @@ void tcpinc_resume_state_clear(struct tcpinc_resume_state *st)
 		sodium_free(st->ss);
 	}
 	sodium_memzero(st, sizeof(*st));
+}
+
+struct tcpinc_session *
+tcpinc_session_new_with_kex(const struct tcpinc_session_cfg *cfg,
+			    const struct tcpinc_kex *kex)
+{
+	const struct tcpinc_kex *real = tcpinc_kex_find(cfg->tep);
+	struct tcpinc_session *s;
+
+	/* Same wire sizes as the TEP's own, or Init messages break. */
+	if (!kex || !real || kex->tep != real->tep ||
+	    kex->priv_len != real->priv_len || kex->pub_len != real->pub_len ||
+	    kex->es_len != real->es_len || !kex->keygen || !kex->derive)
+		return NULL;
+	s = tcpinc_session_new(cfg);
+	if (s)
+		s->kex = kex;
+	return s;
+}
+
+void tcpinc_session_get_secrets_held(const struct tcpinc_session *s,
+				     struct tcpinc_secrets_held *h)
+{
+	const struct session_secrets *sec = s->sec;
+
+	memset(h, 0, sizeof(*h));
+	h->priv = !sodium_is_zero(sec->priv, sizeof(sec->priv));
+	h->es = !sodium_is_zero(sec->es, sizeof(sec->es));
+	h->ss = !sodium_is_zero(sec->ss, sizeof(sec->ss));
+	h->mk_tx = !sodium_is_zero(sec->mk_tx, sizeof(sec->mk_tx));
+	h->mk_rx = !sodium_is_zero(sec->mk_rx, sizeof(sec->mk_rx));
+	h->scratch = !sodium_is_zero(sec->k, sizeof(sec->k));
+	h->tx_key = s->tx_key || sec->tx.aead.ctx ||
+		    !sodium_is_zero(sec->tx.nr, sizeof(sec->tx.nr));
+	h->rx_key = s->rx_key || sec->rx.aead.ctx ||
+		    !sodium_is_zero(sec->rx.nr, sizeof(sec->rx.nr));
 }

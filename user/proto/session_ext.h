@@ -3,6 +3,7 @@
 #ifndef TCPINC_PROTO_SESSION_EXT_H
 #define TCPINC_PROTO_SESSION_EXT_H
 
+#include "proto/ecdh.h"
 #include "proto/keysched.h"
 #include "proto/session.h"
 
@@ -130,5 +131,37 @@ struct tcpinc_resume_cfg {
  */
 struct tcpinc_session *
 tcpinc_session_new_resumed(const struct tcpinc_resume_cfg *cfg);
+
+/*
+ * ---- Key hygiene ------------------------------------------------------
+ *
+ * tcpinc_session_new() generates a fresh ephemeral key pair for every
+ * session (A in tcpinc_session_start(), B when Init1 arrives); nothing is
+ * pooled or reused. See struct session_secrets in session.c for when
+ * each secret is wiped.
+ */
+
+/* Which secrets a session holds right now (for tests). */
+struct tcpinc_secrets_held {
+	bool priv; /* ephemeral private key */
+	bool es; /* ECDH shared secret */
+	bool ss; /* ss[i+1], for resumption */
+	bool mk_tx, mk_rx; /* mk[gen + 1] per direction */
+	bool tx_key, rx_key; /* traffic keys in force (AEAD context, NR) */
+	bool scratch; /* traffic key scratch buffer */
+};
+void tcpinc_session_get_secrets_held(const struct tcpinc_session *s,
+				     struct tcpinc_secrets_held *h);
+
+/*
+ * FOR FUZZING AND TESTS ONLY: tcpinc_session_new() with *kex (which must
+ * outlive the session) doing the key agreement instead of the TEP's
+ * own, e.g. one that hands out a precomputed key pair so a fuzzer need
+ * not pay for a key generation per input. kex must have the TEP's tep
+ * and lengths. Using it in tcpincd would defeat fresh ephemeral keys.
+ */
+struct tcpinc_session *
+tcpinc_session_new_with_kex(const struct tcpinc_session_cfg *cfg,
+			    const struct tcpinc_kex *kex);
 
 #endif /* TCPINC_PROTO_SESSION_EXT_H */
