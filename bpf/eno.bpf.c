@@ -57,7 +57,7 @@
 #include <tcpinc/shared.h>
 #include <tcpinc/eno_wire.h>
 
-#include "lib/common.h"
+#include "lib/maps.h"
 
 /* libc macros that vmlinux.h lacks */
 #define AF_INET	     2
@@ -109,6 +109,25 @@ struct {
 	__type(key, int);
 	__type(value, __u32);
 } eno_skip SEC(".maps");
+
+/*
+ * Active opener: tcpincd's choice of SYN option for one socket (the
+ * attachment's TEPs, or a resumption offer), set by fd before connect().
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tcpinc_syn_cfg);
+} eno_syn_cfg SEC(".maps");
+
+/* Passive opener: secrets peers may resume, by TEP and their half id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct tcpinc_resume_key);
+	__type(value, struct tcpinc_resume_ans);
+} resume_ids SEC(".maps");
 
 /* Our cb flags: ENO_CB_FLAGS (on), none (0) or ENO_CB_LATE_WATCH. */
 static __always_inline void set_eno_cb_flags(struct bpf_sock_ops *skops,
@@ -291,6 +310,131 @@ __noinline int eno_bpf_decide(const struct tcpinc_eno_conn *e, int passive,
 			  e->peer_len, passive, res);
 }
 
+/* A TEP we run as passive opener (v ignored). */
+static __always_inline int tep_answered(__u8 tep)
+{
+	tep &= ENO_SUB_GLT;
+	return (eno_ans_n > 0 && (eno_ans_teps[0] & ENO_SUB_GLT) == tep) ||
+	       (eno_ans_n > 1 && (eno_ans_teps[1] & ENO_SUB_GLT) == tep) ||
+	       (eno_ans_n > 2 && (eno_ans_teps[2] & ENO_SUB_GLT) == tep) ||
+	       (eno_ans_n > 3 && (eno_ans_teps[3] & ENO_SUB_GLT) == tep);
+}
+
+/* The same for every SYN-ACK and the establishment of one connection. */
+static __always_inline __u64 claim_token(struct bpf_sock_ops *skops)
+{
+	__u64 t = skops->remote_ip4 ^ skops->remote_ip6[0] ^
+		  skops->remote_ip6[1] ^ skops->remote_ip6[2] ^
+		  skops->remote_ip6[3];
+
+	t ^= (__u64)skops->remote_port << 32 ^ (__u64)skops->local_port << 48;
+	return t | 1;
+}
+
+/*
+ * Passive opener: A's SYN asks to resume (RFC 8548 §3.5) with its last
+ * suboption, a v=1 TEP with 9-17 data bytes; if the service's attachment
+ * allows resumption and resume_ids names that secret and TEP, claim the
+ * entry and answer `45 len gopt TEP|v half[9] nonce` into e's local_opt.
+ * The nonce is cut short (not below TCPINC_RESUME_NONCE_MIN) to a room
+ * given by the caller, remembered in the entry for retransmissions and
+ * for the decision at establishment (room 0: as remembered).
+ * Returns the answer's length, 0 to answer fresh (eno_bpf_answer()).
+ */
+__noinline int eno_bpf_resume_answer(struct bpf_sock_ops *skops,
+				     struct tcpinc_eno_conn *e, __u32 room)
+{
+	struct tcpinc_resume_key key = {};
+	struct tcpinc_resume_ans *ans;
+	struct tcpinc_listen *l;
+	struct eno_syn_info a;
+	__u32 off, n, i;
+	__u16 port;
+	__u64 token, old;
+
+	if (!skops || !e || e->peer_len > TCPINC_ENO_OPT_MAX)
+		return 0;
+	if (eno_parse_syn(e->peer_opt, e->peer_len, &a))
+		return 0;
+	if ((a.gopt & TCPINC_GOPT_B) ||
+	    (eno_aa_mandatory && !(a.gopt & TCPINC_GOPT_A)))
+		return 0; /* the fresh answer's rules apply */
+	if (!(a.syn_tep & ENO_SUB_V) || a.syn_tep_data_len < ENO_RESUME_DATA_MIN ||
+	    a.syn_tep_data_len > ENO_RESUME_DATA_MAX ||
+	    eno_set_has(&a.invalid, a.syn_tep) || !tep_answered(a.syn_tep))
+		return 0;
+	port = skops->local_port;
+	l = bpf_map_lookup_elem(&listen_ports, &port);
+	if (!l || !(l->pol.flags & TCPINC_POL_RESUME))
+		return 0;
+	off = a.syn_tep_data_off;
+	if (off > TCPINC_ENO_OPT_MAX - sizeof(key.id))
+		return 0;
+	key.tep = a.syn_tep & ENO_SUB_GLT;
+	for (i = 0; i < sizeof(key.id); i++)
+		key.id[i] = e->peer_opt[off + i];
+	ans = bpf_map_lookup_elem(&resume_ids, &key);
+	if (!ans)
+		return 0;
+	token = claim_token(skops);
+	old = __sync_val_compare_and_swap(&ans->claim, 0, token);
+	if (old && old != token)
+		return 0; /* another connection uses this secret */
+	n = ans->nonce_len;
+	if (n > sizeof(ans->nonce))
+		n = sizeof(ans->nonce);
+	e->local_opt[0] = TCPINC_ENO_KIND;
+	e->local_opt[2] = (eno_gopt & TCPINC_GOPT_A) | TCPINC_GOPT_B;
+	e->local_opt[3] = key.tep | ENO_SUB_V;
+	for (i = 0; i < sizeof(ans->half); i++)
+		e->local_opt[4 + i] = ans->half[i];
+	for (i = 0; i < sizeof(ans->nonce); i++)
+		if (i < n)
+			e->local_opt[13 + i] = ans->nonce[i];
+	n += 13;
+	if (room && room < n && room >= 13 + TCPINC_RESUME_NONCE_MIN)
+		ans->sent_len = room;
+	if (ans->sent_len >= 13 + TCPINC_RESUME_NONCE_MIN && ans->sent_len < n)
+		n = ans->sent_len;
+	e->local_len = n;
+	e->local_opt[1] = n;
+	return n;
+}
+
+/*
+ * Active opener: B agreed to resume (its TEP has v=1). Its identifier half
+ * must be the one our cached secret predicts, or its suboption is ignored;
+ * B's answer has no other, so ENO is off (RFC 8548 §3.5). 1 if it matches.
+ */
+__noinline int eno_bpf_resume_match(struct bpf_sock_ops *skops,
+				    struct tcpinc_eno_conn *e, __u8 tep)
+{
+	struct tcpinc_syn_cfg *cfg;
+	struct eno_syn_info b;
+	struct bpf_sock *sk;
+	__u32 off, i;
+
+	if (!skops || !e || e->peer_len > TCPINC_ENO_OPT_MAX)
+		return 0;
+	sk = skops->sk;
+	if (!sk)
+		return 0;
+	cfg = bpf_sk_storage_get(&eno_syn_cfg, sk, 0, 0);
+	if (!cfg || !cfg->resume)
+		return 0;
+	if (eno_parse_syn(e->peer_opt, e->peer_len, &b) || b.syn_tep != tep ||
+	    b.syn_tep_data_len < ENO_RESUME_DATA_MIN ||
+	    b.syn_tep_data_len > ENO_RESUME_DATA_MAX)
+		return 0;
+	off = b.syn_tep_data_off;
+	if (off > TCPINC_ENO_OPT_MAX - sizeof(cfg->expect))
+		return 0;
+	for (i = 0; i < sizeof(cfg->expect); i++)
+		if (e->peer_opt[off + i] != cfg->expect[i])
+			return 0;
+	return 1;
+}
+
 /* ---- active opener ------------------------------------------------------ */
 
 /*
@@ -332,26 +476,58 @@ static __noinline void on_connect(struct bpf_sock_ops *skops)
 static __noinline int build_syn(struct bpf_sock_ops *skops,
 				struct tcpinc_eno_conn *e)
 {
-	__u32 len = eno_syn_len, room = 0, i;
+	const __u8 *src = (const __u8 *)eno_syn_opt;
+	__u32 full = eno_syn_len, len, room = 0, i;
+	struct tcpinc_syn_cfg *cfg = NULL;
+	struct bpf_sock *sk = skops->sk;
+	int resume = 0;
 
 	e->local_len = 0;
-	if (len < 3 || len > TCPINC_ENO_OPT_MAX)
+	if (sk)
+		cfg = bpf_sk_storage_get(&eno_syn_cfg, sk, 0, 0);
+	if (cfg && cfg->len >= 3 && cfg->len <= TCPINC_ENO_OPT_MAX) {
+		src = cfg->opt;
+		full = cfg->len;
+		resume = cfg->resume;
+	}
+	if (full < 3 || full > TCPINC_ENO_OPT_MAX)
 		return 0;
 	/* the room left is not in the context: the largest that reserves */
 	ENO_FOR(i, 0, TCPINC_ENO_OPT_MAX - 2)
 	{
-		if (len - i < 3)
+		if (full - i < 3)
 			break;
-		if (!bpf_reserve_hdr_opt(skops, len - i, 0)) {
-			room = len - i;
+		if (!bpf_reserve_hdr_opt(skops, full - i, 0)) {
+			room = full - i;
 			break;
 		}
 	}
-	len = eno_trim_syn((const __u8 *)eno_syn_opt, len, room, e->local_opt);
-	if (len != room)
+	if (resume && room < full &&
+	    room >= (cfg->opt[2] < ENO_TEP_MIN ? 3 : 2) + 1 + 9 +
+			    TCPINC_RESUME_NONCE_MIN) {
+		/* the nonce (last) cut short to fit, as B may do */
+		__builtin_memcpy(e->local_opt, cfg->opt, TCPINC_ENO_OPT_MAX);
+		e->local_opt[1] = room;
+		e->local_len = room;
+		tcpinc_count(TCPINC_C_RESUME_OFFERED);
+		return room;
+	}
+	if (resume && room < full) {
+		/* no room for a resumption: the host's fresh option instead */
+		src = (const __u8 *)eno_syn_opt;
+		full = eno_syn_len;
+		if (full < 3 || full > TCPINC_ENO_OPT_MAX)
+			return 0;
+		resume = 0;
+	}
+	/* shorter than what was reserved: the kernel pads with NOPs */
+	len = eno_trim_syn(src, full, room, e->local_opt);
+	if (!len)
 		return 0; /* too little room: nothing reserved, or not filled */
-	if (room < eno_syn_len)
+	if (len < full)
 		tcpinc_count(TCPINC_C_ENO_TRIMMED);
+	if (resume)
+		tcpinc_count(TCPINC_C_RESUME_OFFERED);
 	e->local_len = len;
 	return len;
 }
@@ -457,6 +633,9 @@ static __noinline void on_active_established(struct bpf_sock_ops *skops)
 		res.reason = TCPINC_FB_SYN_MULTIPLE; /* as if none (§4.1) */
 	else
 		eno_bpf_decide(e, 0, &res);
+	if (res.reason == TCPINC_R_NEGOTIATED && (res.tep & ENO_SUB_V) &&
+	    !eno_bpf_resume_match(skops, e, res.tep))
+		res.reason = TCPINC_FB_RESUME_MISMATCH;
 	e->peer_gopt = res.peer_gopt;
 	e->role = res.role;
 	e->tep = res.tep;
@@ -533,11 +712,33 @@ static __always_inline void on_listen(struct bpf_sock_ops *skops)
 	set_cb_flags(skops, 1);
 }
 
+/*
+ * A resumption answer of len bytes did not fit: the longest with a shorter
+ * nonce that does, remembered for the SYN-ACK write and establishment.
+ */
+static __noinline long resume_shorter(struct bpf_sock_ops *skops,
+				      struct tcpinc_eno_conn *e, __u32 len)
+{
+	__u32 r, i;
+
+	ENO_FOR(i, 1, 9) /* up to the 8 bytes of a nonce */
+	{
+		r = len - i;
+		if (r < 13 + TCPINC_RESUME_NONCE_MIN)
+			break;
+		if (!bpf_reserve_hdr_opt(skops, r, 0)) {
+			eno_bpf_resume_answer(skops, e, r);
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
 /* Our SYN-ACK for A's SYN; ENO only on SYN-ACKs that keep state. */
 static __noinline void passive_synack(struct bpf_sock_ops *skops, int write)
 {
 	struct tcpinc_eno_conn e = {};
-	__u32 len;
+	__u32 len, resume;
 	long err;
 	int ret;
 
@@ -556,13 +757,17 @@ static __noinline void passive_synack(struct bpf_sock_ops *skops, int write)
 	if (ENO_OPT_COUNT(ret) > 1)
 		return; /* a SYN with several ENO options has none (§4.1) */
 	e.peer_len = ENO_OPT_LEN(ret);
-	len = eno_bpf_answer(&e);
+	resume = len = eno_bpf_resume_answer(skops, &e, 0);
+	if (!len)
+		len = eno_bpf_answer(&e);
 	/* clang sees the bound; the verifier checks callers without it */
 	barrier_var(len);
 	if (len < 2 || len > TCPINC_ENO_OPT_MAX)
 		return;
 	if (!write) {
 		err = bpf_reserve_hdr_opt(skops, len, 0);
+		if (err && resume)
+			err = resume_shorter(skops, &e, len);
 	} else {
 		err = bpf_store_hdr_opt(skops, e.local_opt, len, 0);
 		if (!err)
@@ -616,9 +821,12 @@ static __noinline void on_passive_established(struct bpf_sock_ops *skops)
 	} else if (ENO_OPT_COUNT(ret) > 1) {
 		res.reason = TCPINC_FB_SYN_MULTIPLE;
 	} else {
-		/* what our SYN-ACK carried: the same pure function of A's SYN */
-		eno_bpf_answer(&e);
+		/* what our SYN-ACK carried: the same function of A's SYN */
+		if (!eno_bpf_resume_answer(skops, &e, 0))
+			eno_bpf_answer(&e);
 		eno_bpf_decide(&e, 1, &res);
+		if (res.reason == TCPINC_R_NEGOTIATED && (res.tep & ENO_SUB_V))
+			tcpinc_count(TCPINC_C_RESUME_ACCEPTED);
 		e.peer_gopt = res.peer_gopt;
 		e.tep = res.tep;
 		/* enabled only once A's first ACK carries ENO too (§4.7) */

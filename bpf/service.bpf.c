@@ -50,6 +50,7 @@ static __always_inline void remember_dst(struct bpf_sock_addr *ctx,
 	__u64 cookie = bpf_get_socket_cookie(ctx);
 
 	o->app_cookie = cookie;
+	o->pol = TCPINC_POLICY_OF_CURRENT();
 	bpf_map_update_elem(&out_by_cookie, &cookie, o, BPF_ANY);
 }
 
@@ -285,6 +286,7 @@ static __always_inline void on_listen(struct bpf_sock_ops *skops)
 	__u16 port = (__u16)skops->local_port;
 	struct tcpinc_listen one = { .refs = 1 }, *l;
 
+	one.pol = TCPINC_POLICY_OF_CURRENT();
 	l = bpf_map_lookup_elem(&listen_ports, &port);
 	if (l)
 		__sync_fetch_and_add(&l->refs, 1);

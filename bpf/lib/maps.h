@@ -50,4 +50,44 @@ struct {
 	__type(value, struct tcpinc_listen);
 } listen_ports SEC(".maps");
 
+/* Attached cgroup id -> its attachment's policy (tcpincd attach). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct tcpinc_policy_ref);
+} cg_policy SEC(".maps");
+
+/* Deepest cgroup levels searched for an attachment's policy. */
+#define TCPINC_CG_LEVELS 16
+
+/*
+ * The policy of the deepest attached cgroup among self's ancestors (self
+ * included): programs attached to a cgroup run for its descendants too.
+ * ancestor(level) gives the id at that level. Zero (the host's) if none.
+ * A macro: program types differ in which cgroup helpers they may call.
+ */
+#define TCPINC_POLICY_OF(self, ancestor)                              \
+	({                                                            \
+		struct tcpinc_policy_ref ref_ = {}, *p_;              \
+		__u64 id_, self_ = (self);                            \
+		int lvl_;                                             \
+		for (lvl_ = 1; lvl_ <= TCPINC_CG_LEVELS; lvl_++) {    \
+			id_ = ancestor(lvl_);                         \
+			if (!id_)                                     \
+				break;                                \
+			p_ = bpf_map_lookup_elem(&cg_policy, &id_);   \
+			if (p_)                                       \
+				ref_ = *p_;                           \
+			if (id_ == self_)                             \
+				break;                                \
+		}                                                     \
+		ref_;                                                 \
+	})
+
+/* For a process's own call (connect(), listen()): its cgroup. */
+#define TCPINC_POLICY_OF_CURRENT() \
+	TCPINC_POLICY_OF(bpf_get_current_cgroup_id(), \
+			 bpf_get_current_ancestor_cgroup_id)
+
 #endif /* TCPINC_BPF_MAPS_H */

@@ -52,6 +52,9 @@ enum tcpinc_reason {
 	TCPINC_FB_SYN_RETRIES, /* ENO dropped after SYN retransmissions */
 	TCPINC_FB_NO_DAEMON, /* attached app connected while tcpincd was down */
 	TCPINC_FB_PEER_CLOSED, /* peer closed before the TEP started */
+	TCPINC_FB_RESUME_MISMATCH, /* active: the peer resumed with an
+				      identifier that is not ours (RFC 8548
+				      §3.5: ENO disabled) */
 
 	/* aborts of an encrypted connection */
 	TCPINC_AB_BAD_TAG, /* AEAD authentication failed on a frame */
@@ -89,6 +92,10 @@ enum tcpinc_counter {
 	TCPINC_C_ENO_TRIMMED, /* BPF: fewer TEPs offered so ENO fits */
 	TCPINC_C_ENO_LATE, /* BPF: ENO from the peer after we disabled
 			      (stripped from its first ACK only) */
+	TCPINC_C_RESUME_OFFERED, /* BPF: SYNs sent with a resumption suboption */
+	TCPINC_C_RESUME_ACCEPTED, /* BPF: SYN-ACKs that agreed to resume */
+	TCPINC_C_RESUMED, /* sessions keyed by resumption (no Init) */
+	TCPINC_C_RESUME_DECLINED, /* our offer to resume answered fresh */
 	TCPINC_C_MAX
 };
 
@@ -159,6 +166,17 @@ struct tcpinc_api_info {
 };
 
 /*
+ * Policy of an attachment (`tcpinc attach` options), in the cg_policy map
+ * under the attached cgroup's id. BPF copies it, from the deepest attached
+ * ancestor of a service's socket, into the interception records, where
+ * tcpincd and the ENO program find it. id 0 = the host's defaults.
+ */
+#define TCPINC_POL_RESUME 0x01 /* resumption: offered (out) and accepted (in) */
+struct tcpinc_policy_ref {
+	__u32 id; /* tcpincd's attachment policy number, 0 = none */
+	__u32 flags; /* TCPINC_POL_* */
+};
+/*
  * Outbound interception. connect4/6 on a service cgroup rewrites the
  * destination to tcpincd's loopback listener and stores the destination the
  * application asked for under the application socket's cookie (out_by_cookie).
@@ -172,6 +190,7 @@ struct tcpinc_out {
 	struct tcpinc_endpoint local; /* tcpincd's network-side local address */
 	__u64 app_cookie;
 	struct tcpinc_api_info api; /* kept in out_by_port, until the app closes */
+	struct tcpinc_policy_ref pol; /* of the application's cgroup */
 };
 
 struct tcpinc_port_key {
@@ -194,8 +213,50 @@ struct tcpinc_in {
 /* listen_ports value: a service in an attached cgroup listens on this port. */
 struct tcpinc_listen {
 	__u32 refs; /* listening sockets on the port */
-	__u32 pad;
+	struct tcpinc_policy_ref pol; /* of the first listener */
 };
+/*
+ * Active opener, per network socket (sk_storage eno_syn_cfg, written by
+ * tcpincd by fd before connect()): the SYN-form option to send instead of
+ * the host's default, and for a resumption offer, the identifier half the
+ * peer must answer with (RFC 8548 §3.5).
+ */
+struct tcpinc_syn_cfg {
+	__u8 len; /* of opt; 0: the host's default option */
+	__u8 resume; /* opt's last suboption asks to resume */
+	__u8 expect[9]; /* the peer's identifier half, if resume */
+	__u8 pad[5];
+	__u8 opt[TCPINC_ENO_OPT_MAX];
+};
+/*
+ * Passive opener: session secrets a peer may resume (resume_ids map, filled
+ * by tcpincd). Key: the TEP (v = 0 form) and the identifier half the peer
+ * sends; value: our answer. The first SYN to claim an entry owns it (claim,
+ * from its addresses and ports), so that SYN-ACK retransmissions and the
+ * decision at establishment give the same answer and a second SYN with the
+ * same identifier is answered fresh (each secret secures one connection).
+ */
+struct tcpinc_resume_key {
+	__u8 tep;
+	__u8 id[9];
+	__u8 pad[2];
+};
+struct tcpinc_resume_ans {
+	__u64 claim; /* 0 = unclaimed */
+	__u8 half[9]; /* our identifier half */
+	__u8 nonce_len; /* 0..8 */
+	__u8 nonce[8]; /* our resumption nonce, fresh for this entry */
+	/* answer length the SYN-ACK had room for (nonce cut short), 0 = all */
+	__u8 sent_len;
+	__u8 pad[5];
+};
+/*
+ * Shortest resumption nonce we send when the SYN or SYN-ACK has no room for
+ * all 8 bytes (timestamps, SACK, window scale and MSS leave 20 bytes, and
+ * B's answer is 21 with 8): 4 random bytes keep (ss[i], nonce) unique for
+ * a secret that is only ever used once anyway.
+ */
+#define TCPINC_RESUME_NONCE_MIN 4
 
 /* Slots of the tcpincd_socks sockmap. A slot is empty when tcpincd is down. */
 enum tcpinc_sock_slot {

@@ -4,6 +4,7 @@
 
     pcap.py eno FILE [--port P]      TCP-ENO (option kind 69) in handshakes
     pcap.py grep FILE STRING         segments whose payload holds STRING
+                                     ("hex:0a0b..." for bytes)
     pcap.py dump FILE [--port P]     one line per TCP segment (debugging)
 
 Reads classic pcap (what `tcpdump -w` writes), link types Ethernet, Linux
@@ -176,7 +177,8 @@ def cmd_eno(path, port):
 
 
 def cmd_grep(path, needle, port):
-    needle = needle.encode()
+    # "hex:15101a0e" looks for those bytes
+    needle = bytes.fromhex(needle[4:]) if needle.startswith("hex:") else needle.encode()
     segs = 0
     streams = {}
     for seg in tcp_segments(path):

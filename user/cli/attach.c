@@ -5,6 +5,7 @@
  * namespace (`ip netns exec` gives each command its own).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "common/cgroup.h"
+#include "common/ctl.h"
 
 int open_cgroup_dir(const char *path)
 {
@@ -57,19 +59,43 @@ void cgroup_display_path(const char *path, char *buf, size_t cap)
 static int attach_detach(const char *verb, int argc, char **argv)
 {
 	char shown[PATH_MAX];
-	char *req[] = {(char *)verb, shown};
-	int fd, ret;
+	char *req[TCPINC_CTL_MAX_ARGS] = {(char *)verb, shown};
+	const char *dir = NULL;
+	int nreq = 2, fd, ret, i;
+	bool attach = !strcmp(verb, "attach");
 
-	if (argc < 2)
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (attach && (!strcmp(a, "--resume") ||
+			       !strcmp(a, "--no-resume"))) {
+			req[nreq++] = argv[i];
+		} else if (attach &&
+			   (!strcmp(a, "--teps") || !strcmp(a, "--aeads"))) {
+			if (i + 1 == argc)
+				return cli_usage_error("%s: %s needs a list",
+						       verb, a);
+			req[nreq++] = argv[i++];
+			req[nreq++] = argv[i];
+		} else if (a[0] == '-' && a[1]) {
+			return cli_usage_error("%s: unknown option '%s'", verb,
+					       a);
+		} else if (!dir) {
+			dir = a;
+		} else {
+			return cli_usage_error("%s: unexpected argument '%s'",
+					       verb, a);
+		}
+		if (nreq > TCPINC_CTL_MAX_ARGS - 2)
+			return cli_usage_error("%s: too many options", verb);
+	}
+	if (!dir)
 		return cli_usage_error("%s: missing CGROUP_DIR", verb);
-	if (argc > 2)
-		return cli_usage_error("%s: unexpected argument '%s'", verb,
-				       argv[2]);
-	fd = open_cgroup_dir(argv[1]);
+	fd = open_cgroup_dir(dir);
 	if (fd < 0)
 		return 1;
-	cgroup_display_path(argv[1], shown, sizeof(shown));
-	ret = daemon_call(2, req, fd, NULL, NULL);
+	cgroup_display_path(dir, shown, sizeof(shown));
+	ret = daemon_call(nreq, req, fd, NULL, NULL);
 	close(fd);
 	if (ret == DAEMON_DOWN)
 		return daemon_not_running();

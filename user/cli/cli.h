@@ -53,6 +53,9 @@ int cmd_run(int argc, char **argv);
 
 /* show.c, stats.c */
 int cmd_show(int argc, char **argv);
+/* cache.c: the resumption cache in `show` (json: a member), and flush. */
+int cache_print(bool json);
+int cmd_flush(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 /* Parse "-j" (or --json) as the only option of show/stats; -1 on misuse. */
 int parse_json_flag(int argc, char **argv, bool *json);

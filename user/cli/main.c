@@ -18,7 +18,7 @@ struct command {
 static const struct command commands[] = {
 	{"show", cmd_show}, {"stats", cmd_stats},   {"up", cmd_up},
 	{"down", cmd_down}, {"attach", cmd_attach}, {"detach", cmd_detach},
-	{"run", cmd_run},
+	{"run", cmd_run},   {"flush", cmd_flush},
 };
 
 void cli_usage(FILE *f)
@@ -32,9 +32,11 @@ void cli_usage(FILE *f)
 	      "  stats [-j]             print the counters\n"
 	      "  up [-v]                start tcpincd\n"
 	      "  down                   stop tcpincd\n"
-	      "  attach CGROUP_DIR      encrypt the connections of a cgroup\n"
+	      "  attach [OPTS] CGROUP_DIR  encrypt the connections of a cgroup\n"
+	      "                         (--resume, --no-resume, --teps L, --aeads L)\n"
 	      "  detach CGROUP_DIR      stop encrypting them\n"
 	      "  run [--] CMD [ARGS...] run CMD in a fresh attached cgroup\n"
+	      "  flush [PEER]           wipe cached session secrets (all, or PEER's)\n"
 	      "  help                   show this help\n"
 	      "  --version              print the version\n"
 	      "\n"

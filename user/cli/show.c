@@ -97,7 +97,7 @@ static void print_json(const struct conns *c)
 		printf("\"bytes_in\":%llu,\"bytes_out\":%llu}", row->in,
 		       row->out);
 	}
-	fputs("]}\n", stdout);
+	fputs("],", stdout);
 }
 
 /* Text of a table cell; buf holds numbers and shortened IDs. */
@@ -176,11 +176,17 @@ static int print_ping(char *line, void *ctx)
 
 static int print_cgroup(char *line, void *ctx)
 {
-	char *f[2];
+	char *f[3];
+	int n = split_fields(line, f, 3);
 
-	if (split_fields(line, f, 2) == 2 && !strcmp(f[0], "cgroup")) {
+	if (n >= 2 && !strcmp(f[0], "cgroup")) {
 		sanitize(f[1]);
-		printf("  cgroup: %s\n", f[1]);
+		if (n == 3) {
+			sanitize(f[2]);
+			printf("  cgroup: %s (%s)\n", f[1], f[2]);
+		} else {
+			printf("  cgroup: %s\n", f[1]);
+		}
 		(*(int *)ctx)++;
 	}
 	return 0;
@@ -221,6 +227,11 @@ int cmd_show(int argc, char **argv)
 	ret = daemon_call(1, req, -1, add_conn, &c);
 	if (!ret)
 		ret = json ? (print_json(&c), 0) : show_human(&c);
+	/* a JSON object is closed even if the cache cannot be read */
+	if (!ret)
+		ret = cache_print(json);
+	if (json && ret != DAEMON_DOWN)
+		fputs("}\n", stdout);
 	if (ret == DAEMON_DOWN)
 		ret = daemon_not_running();
 	for (i = 0; i < c.n; i++)

@@ -20,6 +20,7 @@ static const char *const reason_names[TCPINC_R_MAX] = {
 	[TCPINC_FB_SYN_RETRIES] = "syn_retries",
 	[TCPINC_FB_NO_DAEMON] = "no_daemon",
 	[TCPINC_FB_PEER_CLOSED] = "peer_closed",
+	[TCPINC_FB_RESUME_MISMATCH] = "resume_mismatch",
 	[TCPINC_AB_BAD_TAG] = "bad_tag",
 	[TCPINC_AB_BAD_INIT] = "bad_init",
 	[TCPINC_AB_UNKNOWN_CIPHER] = "unknown_cipher",
@@ -46,6 +47,10 @@ static const char *const counter_names[TCPINC_C_MAX - TCPINC_R_MAX] = {
 	[TCPINC_C_BPF_ERRORS - TCPINC_R_MAX] = "bpf_errors",
 	[TCPINC_C_ENO_TRIMMED - TCPINC_R_MAX] = "eno_trimmed",
 	[TCPINC_C_ENO_LATE - TCPINC_R_MAX] = "eno_late",
+	[TCPINC_C_RESUME_OFFERED - TCPINC_R_MAX] = "resume_offered",
+	[TCPINC_C_RESUME_ACCEPTED - TCPINC_R_MAX] = "resume_accepted",
+	[TCPINC_C_RESUMED - TCPINC_R_MAX] = "resumed",
+	[TCPINC_C_RESUME_DECLINED - TCPINC_R_MAX] = "resume_declined",
 };
 
 /* "fallback_" / "abort_" + reason name, built once. */

@@ -72,6 +72,8 @@ static void accept_outbound(int afd, const struct sockaddr_storage *peer)
 	c->app_cookie = o.app_cookie;
 	c->out_key = key;
 	c->remote = dst;
+	c->pol = o.pol;
+	conn_syn_prepare(c);
 	err = start_connect(nfd, &dst, len);
 	if (err)
 		conn_connected(c, -err);
@@ -132,6 +134,9 @@ static void accept_inbound(int nfd)
 	} else {
 		bpf_map_delete_elem(tcpincd.bpf.eno_conns, &cookie);
 	}
+
+	conn_policy_inbound(c);
+	conn_resume_settle(c);
 
 	/* Connect to the service from the address the remote host dialled. */
 	err = tcpincd_bpf_skip_eno(&tcpincd.bpf, c->app.fd);

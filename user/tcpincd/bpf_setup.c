@@ -323,6 +323,10 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->in_by_port = bpf_map__fd(b->svc->maps.in_by_port);
 	b->stats = bpf_map__fd(b->svc->maps.stats);
 	b->socks = bpf_map__fd(b->svc->maps.tcpincd_socks);
+	b->listen_ports = bpf_map__fd(b->svc->maps.listen_ports);
+	b->cg_policy = bpf_map__fd(b->svc->maps.cg_policy);
+	b->eno_syn_cfg = bpf_map__fd(b->eno->maps.eno_syn_cfg);
+	b->resume_ids = bpf_map__fd(b->eno->maps.resume_ids);
 
 	cgfd = open(b->daemon_cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0) {
@@ -430,8 +434,10 @@ static int attach_one(struct tcpincd_attachment *a, struct bpf_program *p,
 }
 
 int tcpincd_bpf_attach(struct tcpincd_bpf *b, int cgfd, const char *path,
-		       char *err, size_t errlen)
+		       const struct tcpincd_policy *pol, char *err,
+		       size_t errlen)
 {
+	__u64 id;
 	struct tcpincd_attachment *a;
 	struct bpf_program *p;
 	struct stat st;
@@ -439,8 +445,15 @@ int tcpincd_bpf_attach(struct tcpincd_bpf *b, int cgfd, const char *path,
 
 	if (fstat(cgfd, &st))
 		return -errno;
-	if (find_att(b, st.st_ino))
-		return 0; /* already attached: idempotent */
+	a = find_att(b, st.st_ino);
+	if (a) {
+		/* attached already: only the policy changes */
+		id = st.st_ino;
+		a->pol = *pol;
+		if (bpf_map_update_elem(b->cg_policy, &id, &pol->ref, BPF_ANY))
+			return -errno;
+		return 0;
+	}
 	if (b->natt == TCPINCD_MAX_ATTACH) {
 		snprintf(err, errlen, "too many attached cgroups (%d)",
 			 TCPINCD_MAX_ATTACH);
@@ -449,7 +462,15 @@ int tcpincd_bpf_attach(struct tcpincd_bpf *b, int cgfd, const char *path,
 	a = &b->att[b->natt];
 	memset(a, 0, sizeof(*a));
 	a->ino = st.st_ino;
+	a->pol = *pol;
 	snprintf(a->path, sizeof(a->path), "%s", path);
+	/* the cgroup id is its directory's inode number (cgroup v2) */
+	id = st.st_ino;
+	if (bpf_map_update_elem(b->cg_policy, &id, &pol->ref, BPF_ANY)) {
+		e = -errno;
+		snprintf(err, errlen, "policy of %s: %s", path, strerror(-e));
+		return e;
+	}
 	for (i = 0; i < 2; i++) {
 		bpf_object__for_each_program(p, i ? b->api->obj : b->svc->obj) {
 			e = attach_one(a, p, cgfd);
@@ -459,6 +480,7 @@ int tcpincd_bpf_attach(struct tcpincd_bpf *b, int cgfd, const char *path,
 					 strerror(-e));
 				while (a->nlinks)
 					bpf_link__destroy(a->links[--a->nlinks]);
+				bpf_map_delete_elem(b->cg_policy, &id);
 				return e;
 			}
 		}
@@ -470,6 +492,7 @@ int tcpincd_bpf_attach(struct tcpincd_bpf *b, int cgfd, const char *path,
 int tcpincd_bpf_detach(struct tcpincd_bpf *b, int cgfd, char *err,
 		       size_t errlen)
 {
+	__u64 id;
 	struct tcpincd_attachment *a;
 	struct stat st;
 
@@ -482,6 +505,8 @@ int tcpincd_bpf_detach(struct tcpincd_bpf *b, int cgfd, char *err,
 	}
 	while (a->nlinks)
 		bpf_link__destroy(a->links[--a->nlinks]);
+	id = a->ino;
+	bpf_map_delete_elem(b->cg_policy, &id);
 	*a = b->att[--b->natt];
 	return 0;
 }

@@ -12,6 +12,7 @@
 #define TCPINCD_BPF_SETUP_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -21,11 +22,31 @@
 #define TCPINCD_MAX_ATTACH 64
 #define TCPINCD_SVC_PROGS 10
 
+/*
+ * tcpincd's AEAD policy (--aeads, --aead-prefs, user/tcpincd/eno_cfg.c):
+ * offer as A, acceptance as B in increasing preference; n = 0 leaves the
+ * tcpcrypt library's default.
+ */
+#define TCPINCD_AEADS_MAX 16
+struct tcpincd_aead_cfg {
+	size_t n_offer, n_accept;
+	uint16_t offer[TCPINCD_AEADS_MAX];
+	uint16_t accept[TCPINCD_AEADS_MAX];
+};
+/* An attachment's policy (policy.h). */
+struct tcpincd_policy {
+	struct tcpinc_policy_ref ref; /* id 0: the host's policy */
+	uint8_t syn_len; /* our SYN option with its TEPs; 0: the host's */
+	uint8_t syn_opt[TCPINC_ENO_OPT_MAX];
+	struct tcpincd_aead_cfg aeads; /* n = 0: the host's lists */
+};
+
 struct tcpincd_attachment {
 	ino_t ino; /* cgroup id */
 	char path[PATH_MAX]; /* as the user named it */
 	struct bpf_link *links[TCPINCD_SVC_PROGS];
 	int nlinks;
+	struct tcpincd_policy pol;
 };
 
 struct tcpincd_bpf {
@@ -42,7 +63,7 @@ struct tcpincd_bpf {
 	int natt;
 	/* map fds used on the data path */
 	int eno_conns, eno_skip, out_by_port, out_by_cookie, in_by_port,
-		stats, socks;
+		stats, socks, listen_ports, cg_policy, eno_syn_cfg, resume_ids;
 };
 
 /*
@@ -76,18 +97,16 @@ struct tcpincd_eno_cfg {
 int tcpincd_eno_cfg_option(struct tcpincd_eno_cfg *cfg, const char *name,
 			   const char *arg, char *err, size_t errlen);
 
-/*
- * tcpincd's AEAD policy (--aeads, --aead-prefs, user/tcpincd/eno_cfg.c):
- * offer as A, acceptance as B in increasing preference; n = 0 leaves the
- * tcpcrypt library's default.
- */
-#define TCPINCD_AEADS_MAX 16
-struct tcpincd_aead_cfg {
-	size_t n_offer, n_accept;
-	uint16_t offer[TCPINCD_AEADS_MAX];
-	uint16_t accept[TCPINCD_AEADS_MAX];
-};
 extern struct tcpincd_aead_cfg tcpincd_aeads;
+
+/*
+ * List parsers behind those options (name: the option, for messages):
+ * TEP ids (runnable: only those tcpcrypt runs), AEAD ids. 0 or -1 + err.
+ */
+int tcpincd_parse_teps(const char *name, const char *list, bool runnable,
+		       uint8_t *teps, uint8_t *n, char *err, size_t errlen);
+int tcpincd_parse_aeads(const char *name, const char *list, uint16_t *aeads,
+			size_t *n, char *err, size_t errlen);
 
 /* Our whole SYN-form option under cfg into out[TCPINC_ENO_OPT_MAX]. */
 uint8_t tcpincd_eno_syn_opt(const struct tcpincd_eno_cfg *cfg, uint8_t *out);
@@ -117,8 +136,10 @@ void tcpincd_bpf_unload(struct tcpincd_bpf *b);
 int tcpincd_bpf_set_listener(struct tcpincd_bpf *b, enum tcpinc_sock_slot slot,
 			     int fd);
 
+/* Attach the service programs to a cgroup under policy pol (copied). */
 int tcpincd_bpf_attach(struct tcpincd_bpf *b, int cgfd, const char *path,
-		       char *err, size_t errlen);
+		       const struct tcpincd_policy *pol, char *err,
+		       size_t errlen);
 int tcpincd_bpf_detach(struct tcpincd_bpf *b, int cgfd, char *err,
 		       size_t errlen);
 

@@ -20,6 +20,8 @@
 
 #include <bpf/bpf.h>
 
+#include <tcpinc/eno_wire.h>
+
 #include "common/names.h"
 #include "tcpincd/addr.h"
 #include "tcpincd/conn.h"
@@ -143,6 +145,7 @@ static void conn_release(struct conn *c, bool reset)
 	if (c->info_valid && !tcpinc_session_get_info(c->sess, &c->info))
 		tcpincd_count(TCPINC_C_REKEYS, c->info.local_gen);
 	tcpinc_session_free(c->sess);
+	tcpinc_resume_state_clear(&c->resume);
 	buf_free(&c->a2n);
 	buf_free(&c->raw);
 	buf_free(&c->n2a);
@@ -250,6 +253,9 @@ static int start_crypt(struct conn *c)
 
 	if (e->local_len > TCPINC_ENO_OPT_MAX || e->peer_len > TCPINC_ENO_OPT_MAX)
 		return -EINVAL;
+	/* v = 1: resumed, no Init messages (RFC 8548 §3.5) */
+	if (e->tep & ENO_SUB_V)
+		return conn_resume_session(c);
 	/* Ordered by role, A's option first (RFC 8547 §4.8). */
 	if (e->role == 0) {
 		memcpy(transcript, e->local_opt, e->local_len);
@@ -264,10 +270,7 @@ static int start_crypt(struct conn *c)
 	cfg.transcript = transcript;
 	cfg.transcript_len = n;
 	/* --aeads as A, --aead-prefs as B; none: the library's default */
-	cfg.aeads = e->role ? tcpincd_aeads.accept : tcpincd_aeads.offer;
-	cfg.naeads = e->role ? tcpincd_aeads.n_accept : tcpincd_aeads.n_offer;
-	if (!cfg.naeads)
-		cfg.aeads = NULL;
+	conn_aeads(c, &cfg.aeads, &cfg.naeads);
 	c->sess = tcpinc_session_new(&cfg);
 	if (!c->sess)
 		return -ENOMEM;
@@ -398,6 +401,7 @@ void conn_connected(struct conn *c, int err)
 	} else {
 		bpf_map_delete_elem(tcpincd.bpf.eno_conns, &cookie);
 	}
+	conn_resume_settle(c);
 	decide_mode(c);
 }
 
@@ -567,6 +571,7 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 	    tcpinc_session_get_info(c->sess, &c->info) == 0) {
 		c->info_valid = true;
 		tcpincd_count(TCPINC_C_HANDSHAKES, 1);
+		conn_resume_keep(c);
 		publish_api(c);
 	}
 	return 0;

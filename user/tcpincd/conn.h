@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "proto/session.h"
+#include "proto/session_ext.h"
 #include "tcpincd/tcpincd.h"
 
 struct tcpincd_buf {
@@ -72,6 +72,9 @@ struct conn {
 	 */
 	bool init_watch;
 	uint64_t net_cookie; /* eno_conns key kept while init_watch */
+	struct tcpinc_policy_ref pol; /* of the service's attachment */
+	/* the cached secret this connection offered or agreed to resume */
+	struct tcpinc_resume_state resume;
 };
 
 /* Allocate and link a connection; fds are owned by it from now on. */
@@ -95,6 +98,20 @@ void conn_free(struct conn *c);
 
 /* Free the connections closed during the last epoll batch. */
 void conn_reap(void);
+
+/* conn_resume.c: the ENO policy and resumption of one connection. */
+/* Outbound, before connect(): our SYN option for the attachment. */
+void conn_syn_prepare(struct conn *c);
+/* Inbound, after accept(): the policy of the service's port. */
+void conn_policy_inbound(struct conn *c);
+/* After the ENO result: take the secret B agreed to resume, or give up ours. */
+void conn_resume_settle(struct conn *c);
+/* A resumed session for c (tep has v = 1). 0 or -errno. */
+int conn_resume_session(struct conn *c);
+/* The session is ready: cache its successor secret, or wipe it. */
+void conn_resume_keep(struct conn *c);
+/* The AEAD lists for c's role (policy's, or tcpincd's). */
+void conn_aeads(const struct conn *c, const uint16_t **aeads, size_t *n);
 
 /* One `show` line's fields. */
 const char *conn_state_name(const struct conn *c);

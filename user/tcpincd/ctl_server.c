@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Answers the tcpinc CLI on the control socket (protocol in common/ctl.h). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include "tcpincd/addr.h"
 #include "tcpincd/conn.h"
 #include "tcpincd/log.h"
+#include "tcpincd/policy.h"
+#include "tcpincd/resume.h"
 
 static void hex(const uint8_t *p, size_t n, char *out)
 {
@@ -71,8 +74,54 @@ static void cmd_stats(int s)
 				     (unsigned long long)v[i]);
 }
 
-static void cmd_attach(int s, bool attach, const char *path, int fd)
+static void cache_line(const struct sockaddr_storage *peer, bool passive,
+		       uint32_t index, uint8_t tep, uint64_t age, void *ctx)
 {
+	char addr[TCPINCD_ADDRSTRLEN], *colon;
+
+	tcpincd_addr_str(peer, addr, sizeof(addr));
+	/* the host only: drop the ":0" (and IPv6 brackets) */
+	colon = strrchr(addr, ':');
+	if (colon)
+		*colon = '\0';
+	if (addr[0] == '[') {
+		memmove(addr, addr + 1, strlen(addr));
+		addr[strlen(addr) - 1] = '\0';
+	}
+	tcpinc_ctl_send_line(*(int *)ctx, "secret\t%s\t%s\t%u\t0x%02x\t%llu",
+			     addr, passive ? "in" : "out", index, tep,
+			     (unsigned long long)age);
+}
+
+/* flush [ADDRESS]: wipe cached session secrets (all, or one peer's). */
+static void cmd_flush(int s, int argc, char **argv)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	unsigned int n;
+
+	if (argc > 1) {
+		if (inet_pton(AF_INET, argv[1], &in->sin_addr) == 1) {
+			ss.ss_family = AF_INET;
+		} else if (inet_pton(AF_INET6, argv[1], &in6->sin6_addr) == 1) {
+			ss.ss_family = AF_INET6;
+		} else {
+			tcpinc_ctl_send_line(s, "error\t%s: not an IP address",
+					     argv[1]);
+			return;
+		}
+	}
+	n = tcpincd_resume_flush(argc > 1 ? &ss : NULL);
+	tcpinc_ctl_send_line(s, "ok");
+	tcpinc_ctl_send_line(s, "flushed\t%u", n);
+}
+
+/* attach PATH [OPTION...] / detach PATH, with the cgroup's fd. */
+static void cmd_attach(int s, bool attach, int argc, char **argv, int fd)
+{
+	const char *path = argc > 1 ? argv[1] : "?";
+	struct tcpincd_policy pol;
 	char err[512] = "";
 	int e;
 
@@ -80,8 +129,15 @@ static void cmd_attach(int s, bool attach, const char *path, int fd)
 		tcpinc_ctl_send_line(s, "error\tno cgroup descriptor received");
 		return;
 	}
-	e = attach ? tcpincd_bpf_attach(&tcpincd.bpf, fd, path, err, sizeof(err)) :
-		     tcpincd_bpf_detach(&tcpincd.bpf, fd, err, sizeof(err));
+	if (attach) {
+		e = tcpincd_policy_parse(&pol, argc > 2 ? argc - 2 : 0,
+					 argv + 2, err, sizeof(err));
+		if (!e)
+			e = tcpincd_bpf_attach(&tcpincd.bpf, fd, path, &pol,
+					       err, sizeof(err));
+	} else {
+		e = tcpincd_bpf_detach(&tcpincd.bpf, fd, err, sizeof(err));
+	}
 	if (e)
 		tcpinc_ctl_send_line(s, "error\t%s", err[0] ? err : strerror(-e));
 	else
@@ -91,7 +147,7 @@ static void cmd_attach(int s, bool attach, const char *path, int fd)
 void tcpincd_ctl_accept(void)
 {
 	struct timeval tv = { .tv_sec = 1 };
-	char buf[TCPINC_CTL_MSG_MAX];
+	char buf[TCPINC_CTL_MSG_MAX], err[256];
 	char *argv[TCPINC_CTL_MAX_ARGS];
 	int s, argc, fd = -1, i;
 
@@ -114,12 +170,20 @@ void tcpincd_ctl_accept(void)
 	} else if (!strcmp(argv[0], "stats")) {
 		cmd_stats(s);
 	} else if (!strcmp(argv[0], "attach") || !strcmp(argv[0], "detach")) {
-		cmd_attach(s, argv[0][0] == 'a', argc > 1 ? argv[1] : "?", fd);
+		cmd_attach(s, argv[0][0] == 'a', argc, argv, fd);
 	} else if (!strcmp(argv[0], "cgroups")) {
 		tcpinc_ctl_send_line(s, "ok");
-		for (i = 0; i < tcpincd.bpf.natt; i++)
-			tcpinc_ctl_send_line(s, "cgroup\t%s",
-					     tcpincd.bpf.att[i].path);
+		for (i = 0; i < tcpincd.bpf.natt; i++) {
+			tcpincd_policy_describe(&tcpincd.bpf.att[i].pol, err,
+						sizeof(err));
+			tcpinc_ctl_send_line(s, "cgroup\t%s\t%s",
+					     tcpincd.bpf.att[i].path, err);
+		}
+	} else if (!strcmp(argv[0], "cache")) {
+		tcpinc_ctl_send_line(s, "ok");
+		tcpincd_resume_list(cache_line, &s);
+	} else if (!strcmp(argv[0], "flush")) {
+		cmd_flush(s, argc, argv);
 	} else if (!strcmp(argv[0], "down")) {
 		tcpinc_ctl_send_line(s, "ok");
 		tcpincd.stopping = true;

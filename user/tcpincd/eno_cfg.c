@@ -38,7 +38,7 @@ static bool tep_runnable(unsigned long v)
  * "0x21,0x23": distinct TEP ids, increasing priority, into teps/n; with
  * runnable, only those tcpincd runs, else any 0x20..0x7f.
  */
-static int parse_teps(const char *name, const char *list, bool runnable,
+int tcpincd_parse_teps(const char *name, const char *list, bool runnable,
 		      uint8_t *teps, uint8_t *n, char *err, size_t errlen)
 {
 	uint8_t out[TCPINC_ENO_OPT_MAX - 2];
@@ -87,7 +87,7 @@ static int parse_teps(const char *name, const char *list, bool runnable,
 }
 
 /* "0x0001,0x0010": distinct AEAD ids the tcpcrypt library implements. */
-static int parse_aeads(const char *name, const char *list, uint16_t *aeads,
+int tcpincd_parse_aeads(const char *name, const char *list, uint16_t *aeads,
 		       size_t *n, char *err, size_t errlen)
 {
 	uint16_t out[TCPINCD_AEADS_MAX];
@@ -153,16 +153,16 @@ int tcpincd_eno_cfg_option(struct tcpincd_eno_cfg *cfg, const char *name,
 		}
 		cfg->syn_retries = v;
 	} else if (!strcmp(name, "eno-teps")) {
-		return parse_teps(name, arg, true, cfg->teps, &cfg->n_teps, err,
+		return tcpincd_parse_teps(name, arg, true, cfg->teps, &cfg->n_teps, err,
 				  errlen);
 	} else if (!strcmp(name, "eno-offer-raw")) {
-		return parse_teps(name, arg, false, cfg->raw, &cfg->n_raw, err,
+		return tcpincd_parse_teps(name, arg, false, cfg->raw, &cfg->n_raw, err,
 				  errlen);
 	} else if (!strcmp(name, "aeads")) {
-		return parse_aeads(name, arg, tcpincd_aeads.offer,
+		return tcpincd_parse_aeads(name, arg, tcpincd_aeads.offer,
 				   &tcpincd_aeads.n_offer, err, errlen);
 	} else if (!strcmp(name, "aead-prefs")) {
-		return parse_aeads(name, arg, tcpincd_aeads.accept,
+		return tcpincd_parse_aeads(name, arg, tcpincd_aeads.accept,
 				   &tcpincd_aeads.n_accept, err, errlen);
 	} else {
 		snprintf(err, errlen, "unknown option --%s", name);

@@ -27,6 +27,8 @@
 #include "common/ctl.h"
 #include "tcpincd/conn.h"
 #include "tcpincd/log.h"
+#include "tcpincd/policy.h"
+#include "tcpincd/resume.h"
 #include "tcpincd/tcpincd.h"
 
 struct tcpincd tcpincd = {
@@ -212,6 +214,7 @@ static void teardown(void)
 	while (tcpincd.conns)
 		conn_free(tcpincd.conns);
 	conn_reap();
+	tcpincd_resume_flush(NULL);
 	for (i = 0; i < TCPINC_SLOT_MAX; i++)
 		if (tcpincd.lst[i].fd >= 0)
 			close(tcpincd.lst[i].fd);
@@ -310,6 +313,10 @@ int main(int argc, char **argv)
 		{ "aead-prefs", required_argument, NULL, 'E' },
 		{ "rekey-bytes", required_argument, NULL, 'R' },
 		{ "rekey-interval", required_argument, NULL, 'R' },
+		{ "resume", no_argument, NULL, 'S' },
+		{ "resume-lifetime", required_argument, NULL, 'S' },
+		{ "resume-max", required_argument, NULL, 'S' },
+		{ "resume-nonce-len", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[8192] = "";
@@ -346,6 +353,13 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'S':
+			if (tcpincd_resume_option(opts[idx].name, optarg, err,
+						  sizeof(err))) {
+				fprintf(stderr, "tcpincd: %s\n", err);
+				return 2;
+			}
+			break;
 		case 'R':
 			if (tcpincd_rekey_option(opts[idx].name, optarg, err,
 						 sizeof(err))) {
@@ -362,6 +376,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	tcpincd_policy_host(&eno_cfg, tcpincd_resume_default);
 	if (geteuid())
 		goto not_root;
 	if (sodium_init() < 0) {

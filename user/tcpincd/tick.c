@@ -10,6 +10,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "tcpincd/resume.h"
 #include "tcpincd/tcpincd.h"
 
 int tcpincd_tick_start(void)
@@ -42,4 +43,5 @@ void tcpincd_tick(void)
 	/* a missed second or two changes nothing below */
 	if (read(tcpincd.timer.fd, &expirations, sizeof(expirations)) < 0)
 		return;
+	tcpincd_resume_expire();
 }
