@@ -587,6 +587,53 @@ static void test_net_room(void)
 	end_fini(&b);
 }
 
+/*
+ * A FINp that does not fit is never reported as sent: a bare FINp gets
+ * -ENOBUFS (nothing sent, session alive), data + FINp a short count
+ * (found by fuzz_frame: a bare FINp into 19 bytes of room returned 0).
+ */
+static void test_fin_without_room(void)
+{
+	struct tcpinc_session_cfg ca = cfg_of(0, NULL, 0);
+	struct tcpinc_session_cfg cb = cfg_of(1, NULL, 0);
+	uint8_t ss[32] = {9};
+	struct end a, b;
+	size_t len;
+
+	end_init(&a);
+	end_init(&b);
+	a.s = tcpinc_session_new_keyed(&ca, TCPINC_AEAD_AES_128_GCM, ss);
+	b.s = tcpinc_session_new_keyed(&cb, TCPINC_AEAD_AES_128_GCM, ss);
+	CHECK(a.s && b.s);
+	a.io.net_cap = TCPINC_FRAME_OVERHEAD - 1;
+	CHECK_EQ(tcpinc_session_output(a.s, NULL, 0, true, &a.io), -ENOBUFS);
+	CHECK_EQ(a.io.net_len, 0);
+	CHECK_EQ(tcpinc_session_error(a.s), 0);
+	/* Room for 2 of 3 data bytes: 2 consumed, no FINp. */
+	a.io.net_cap = TCPINC_FRAME_OVERHEAD + 2;
+	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"xyz", 3, true,
+				       &a.io),
+		 2);
+	len = a.io.net_len;
+	CHECK_EQ(len, TCPINC_FRAME_OVERHEAD + 2);
+	a.io.net_cap = BUF;
+	CHECK_EQ(tcpinc_session_output(a.s, (const uint8_t *)"z", 1, true,
+				       &a.io),
+		 1);
+	CHECK_EQ(tcpinc_session_output(a.s, NULL, 0, true, &a.io), -EPIPE);
+	CHECK_EQ(pump(&a, &b, 7), 0);
+	CHECK(b.io.eof);
+	CHECK_EQ(b.io.app_len, 3);
+	CHECK_MEM(b.io.app_out, "xyz", 3);
+	/* B's bare FINp with room is one empty frame. */
+	CHECK_EQ(tcpinc_session_output(b.s, NULL, 0, true, &b.io), 0);
+	CHECK_EQ(b.io.net_len, TCPINC_FRAME_OVERHEAD);
+	CHECK_EQ(pump(&a, &b, 7), 0);
+	CHECK(a.io.eof);
+	end_fini(&a);
+	end_fini(&b);
+}
+
 static void test_transcript_mismatch(void)
 {
 	static const uint8_t other[] = {0x45, 0x04, 0x21, 0x23,
@@ -1103,6 +1150,7 @@ int main(void)
 	TEST_RUN(test_truncated_frame_waits);
 	TEST_RUN(test_app_room);
 	TEST_RUN(test_net_room);
+	TEST_RUN(test_fin_without_room);
 	TEST_RUN(test_transcript_mismatch);
 	TEST_RUN(test_init2_unoffered_aead);
 	TEST_RUN(test_no_common_aead);

@@ -522,6 +522,9 @@ ssize_t tcpinc_session_output(struct tcpinc_session *s, const uint8_t *data,
 		return -EAGAIN;
 	if (s->fin_sent)
 		return -EPIPE;
+	/* A bare FINp without room: returning 0 would read as "sent". */
+	if (fin && !len && io->net_cap - io->net_len < TCPINC_FRAME_OVERHEAD)
+		return -ENOBUFS;
 	for (;;) {
 		room = io->net_cap - io->net_len;
 		if (room < TCPINC_FRAME_OVERHEAD)

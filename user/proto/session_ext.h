@@ -24,6 +24,10 @@
  *   §4.6 allows one empty rekey frame outstanding. -ENOBUFS (not fatal)
  *   with under TCPINC_FRAME_OVERHEAD bytes of room, -EAGAIN before ready,
  *   -EPIPE after FINp was sent.
+ * - tcpinc_session_output() with fin set and len 0 (a bare FINp):
+ *   -ENOBUFS (not fatal, nothing sent) with under TCPINC_FRAME_OVERHEAD
+ *   bytes of room, since 0 would mean the FINp went out. With len > 0 a
+ *   return value below len says the FINp has not been sent.
  * - Received URGp frames: the urgent field is dropped and the data is
  *   delivered inline. Reserved control/flags bits are ignored.
  * - A peer's rekey after our FINp is not answered (nothing may follow it).
