@@ -11,15 +11,23 @@
  *     A->B (op bit 3 clear) or B->A
  *   5 deliver to B, 6 deliver to A (2 bytes: how many more bytes)
  *   7 A->B hand-made frame: control byte, flags byte, 1 byte data length;
- *     sealed with A's key so reserved bits, URGp and rekey paths run
- * At the end everything left is delivered. Checked: application bytes
- * are always a prefix of what the peer sent; EOF only after FINp; and
- * without tampering or hand-made frames, nothing fails and all arrives.
+ *     sealed with A's key so reserved bits, URGp, FINp and rekey paths
+ *     run. The frame is also opened directly with tcpinc_frame_open()
+ *     (urgent field returned), once more with one byte flipped (bad
+ *     tag) and as a header with clen below the minimum.
+ * Op bit 4 makes the op short of room: for 0-3 one more byte is the
+ * room left in net_out (partial output, -ENOBUFS); for 5 and 6 two more
+ * bytes are the room in app_out (x 32) and in net_out (rekey echo).
+ * At the end everything left is delivered with room to spare. Checked:
+ * application bytes are always a prefix of what the peer sent; EOF only
+ * after FINp; without tampering or hand-made frames, nothing fails and
+ * all arrives; and (fuzz_guarded.h) no session frees unwiped secrets.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_guarded.h"
 #include "proto/aead.h"
 #include "proto/frame.h"
 #include "proto/keysched.h"
@@ -45,6 +53,11 @@ struct end {
 };
 
 static struct end ends[2];
+
+/* A's sending mk[hf_gen] for hand-made frames, advanced as A's
+ * generation grows instead of from mk[0] for every frame. */
+static uint8_t hf_mk[32];
+static uint32_t hf_gen;
 
 struct cursor {
 	const uint8_t *p;
@@ -100,6 +113,12 @@ static void setup(uint16_t aead)
 	}
 }
 
+static void hf_reset(void)
+{
+	check(tcpinc_keysched_mk0(hf_mk, ss, NULL, 0) == 0);
+	hf_gen = 0;
+}
+
 static void teardown(void)
 {
 	tcpinc_session_free(ends[0].s);
@@ -114,7 +133,22 @@ static void check_prefix(struct end *me, struct end *peer)
 	check(!me->io.eof || peer->fin_sent);
 }
 
-static void deliver(struct end *me, struct end *peer, size_t n, bool strict)
+/* Limit the room left in an io to app/net bytes (SIZE_MAX: no limit). */
+static void squeeze(struct tcpinc_io *io, size_t app, size_t net)
+{
+	if (app != SIZE_MAX && io->app_len + app < io->app_cap)
+		io->app_cap = io->app_len + app;
+	if (net != SIZE_MAX && io->net_len + net < io->net_cap)
+		io->net_cap = io->net_len + net;
+}
+
+static void unsqueeze(struct tcpinc_io *io)
+{
+	io->app_cap = io->net_cap = WIRE;
+}
+
+static void deliver_room(struct end *me, struct end *peer, size_t n,
+			 bool strict, size_t app, size_t net)
 {
 	ssize_t r;
 
@@ -123,8 +157,10 @@ static void deliver(struct end *me, struct end *peer, size_t n, bool strict)
 	me->delivered += n;
 	if (me->delivered > peer->io.net_len)
 		me->delivered = peer->io.net_len;
+	squeeze(&me->io, app, net);
 	r = tcpinc_session_input(me->s, peer->io.net_out + me->consumed,
 				 me->delivered - me->consumed, &me->io);
+	unsqueeze(&me->io);
 	if (r < 0) {
 		check(!strict);
 		check(r == -EBADMSG || r == -EPIPE);
@@ -136,13 +172,18 @@ static void deliver(struct end *me, struct end *peer, size_t n, bool strict)
 	check_prefix(me, peer);
 }
 
+static void deliver(struct end *me, struct end *peer, size_t n, bool strict)
+{
+	deliver_room(me, peer, n, strict, SIZE_MAX, SIZE_MAX);
+}
+
 static bool has_room(struct end *e, size_t n)
 {
 	return e->io.net_len + n + ROOM <= e->io.net_cap &&
 	       e->sent_len + n <= WIRE;
 }
 
-static void do_send(struct end *e, struct cursor *c, bool fin)
+static void do_send(struct end *e, struct cursor *c, bool fin, size_t room)
 {
 	size_t len = get16(c) % 4096;
 	ssize_t r;
@@ -151,7 +192,9 @@ static void do_send(struct end *e, struct cursor *c, bool fin)
 		len = c->n;
 	if (!has_room(e, len + 1024) || e->dead)
 		return;
+	squeeze(&e->io, SIZE_MAX, room);
 	r = tcpinc_session_output(e->s, c->p, len, fin, &e->io);
+	unsqueeze(&e->io);
 	if (r >= 0) {
 		check(!e->fin_sent || e->handmade);
 		memcpy(e->sent + e->sent_len, c->p, (size_t)r);
@@ -159,10 +202,78 @@ static void do_send(struct end *e, struct cursor *c, bool fin)
 		if (fin && (size_t)r == len)
 			e->fin_sent = true;
 	} else {
-		check(r == -EPIPE || r == -EBADMSG);
+		/* -ENOBUFS: a bare FINp and no room for it. */
+		check(r == -EPIPE || r == -EBADMSG ||
+		      (r == -ENOBUFS && fin && !len &&
+		       room < TCPINC_FRAME_OVERHEAD));
 	}
 	c->p += len;
 	c->n -= len;
+}
+
+static void a_mk(uint8_t mk[32], uint32_t gen)
+{
+	if (gen < hf_gen) {
+		check(tcpinc_keysched_mk0(hf_mk, ss, NULL, 0) == 0);
+		hf_gen = 0;
+	}
+	for (; hf_gen < gen; hf_gen++)
+		check(tcpinc_keysched_next_mk(hf_mk) == 0);
+	memcpy(mk, hf_mk, 32);
+}
+
+/*
+ * The frame f (flen bytes at stream offset off, sealed with k) through
+ * tcpinc_frame_open() directly: as sealed, with one byte flipped, and
+ * as a header whose clen is too small.
+ */
+static void open_direct(const uint8_t *f, size_t flen, uint64_t off,
+			uint16_t aead, const uint8_t *k, uint8_t flags,
+			const uint8_t *data, size_t len, uint8_t pick)
+{
+	static uint8_t copy[3 + 1 + 255 + 16], out[255];
+	struct tcpinc_frame_key fk;
+	uint16_t urgent = 0xa5a5;
+	uint8_t fl = 0;
+	ssize_t n;
+	size_t pos, i;
+
+	check(flen <= sizeof(copy) && len <= sizeof(out));
+	check(tcpinc_frame_key_init(&fk, aead, k, false) == 0);
+	check(tcpinc_frame_data_max(f) == len);
+	memset(out, 0x5a, sizeof(out));
+	n = tcpinc_frame_open(&fk, off, f, out, &fl, &urgent);
+	if ((flags & TCPINC_FRAME_FL_URG) && len < 2) {
+		/* No room for the urgent field. */
+		check(n == -EBADMSG);
+		for (i = 0; i < len; i++)
+			check(out[i] == 0);
+	} else if (flags & TCPINC_FRAME_FL_URG) {
+		check(n == (ssize_t)len - 2 && fl == flags);
+		check(urgent == (data[0] << 8 | data[1]));
+		check(!memcmp(out, data + 2, len - 2));
+	} else {
+		check(n == (ssize_t)len && fl == flags && urgent == 0xa5a5);
+		check(!memcmp(out, data, len));
+	}
+
+	/* A bad tag: the control byte (AD), ciphertext or tag changed;
+	 * clen stays, so the frame keeps its length. */
+	memcpy(copy, f, flen);
+	pos = pick % (flen - 2);
+	pos = pos ? pos + 2 : 0;
+	copy[pos] ^= (uint8_t)(1u << (pick & 7));
+	memset(out, 0x5a, sizeof(out));
+	check(tcpinc_frame_open(&fk, off, copy, out, &fl, &urgent) == -EBADMSG);
+	for (i = 0; i < len; i++)
+		check(out[i] == 0);
+
+	/* clen below flags + tag: rejected from the header alone. */
+	copy[1] = 0;
+	copy[2] = pick % TCPINC_FRAME_CLEN_MIN;
+	check(tcpinc_frame_data_max(copy) == 0);
+	check(tcpinc_frame_open(&fk, off, copy, out, &fl, &urgent) == -EBADMSG);
+	tcpinc_frame_key_free(&fk);
 }
 
 /* Seal a frame by hand with A's current (or next, if rekey) key. */
@@ -181,9 +292,7 @@ static void hand_frame(struct cursor *c, uint16_t aead)
 	if (!has_room(a, len + 64) || a->fin_sent)
 		return;
 	check(tcpinc_session_get_info(a->s, &info) == 0);
-	check(tcpinc_keysched_mk0(mk, ss, NULL, 0) == 0);
-	for (i = 0; i < info.local_gen + (control & 1); i++)
-		check(tcpinc_keysched_next_mk(mk) == 0);
+	a_mk(mk, info.local_gen + (control & 1));
 	check(tcpinc_keysched_traffic(k, klen + 12, mk, true) == 0);
 	plen = 1 + len;
 	f[0] = control;
@@ -200,6 +309,8 @@ static void hand_frame(struct cursor *c, uint16_t aead)
 	check(tcpinc_aead_encrypt(&ae, nonce, f, 3, f + 3, plen, f + 3,
 				  f + 3 + plen) == 0);
 	tcpinc_aead_free(&ae);
+	open_direct(f, 3 + plen + 16, off, aead, k, flags, c->p, len,
+		    control ^ flags ^ (uint8_t)len);
 	a->io.net_len += 3 + plen + 16;
 	a->handmade = true;
 	/* Authentic data B may deliver (the urgent field is not data). */
@@ -228,25 +339,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	aead = aeads[get8(&c) % 3];
 	setup(aead);
+	hf_reset();
 	for (i = 0; c.n && i < 4096; i++) {
 		uint8_t op = get8(&c);
 		struct end *x;
-		size_t pos;
+		size_t pos, room = SIZE_MAX;
 		uint8_t v;
 
+		if ((op & 0x10) && (op & 7) < 4)
+			room = get8(&c);
 		switch (op & 7) {
 		case 0:
 		case 1:
-			do_send(&ends[op & 1], &c, op & 8);
+			do_send(&ends[op & 1], &c, op & 8, room);
 			break;
 		case 2:
 		case 3:
 			x = &ends[op & 1];
 			if (!x->dead && has_room(x, 64)) {
-				int r = tcpinc_session_rekey(x->s, &x->io);
+				int r;
 
+				squeeze(&x->io, SIZE_MAX, room);
+				r = tcpinc_session_rekey(x->s, &x->io);
+				unsqueeze(&x->io);
 				check(r == 0 || r == -EBUSY || r == -EPIPE ||
-				      r == -EBADMSG);
+				      r == -EBADMSG ||
+				      (r == -ENOBUFS &&
+				       room < TCPINC_FRAME_OVERHEAD));
 			}
 			break;
 		case 4:
@@ -266,10 +385,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		case 5:
-			deliver(b, a, get16(&c), strict);
-			break;
 		case 6:
-			deliver(a, b, get16(&c), strict);
+			x = (op & 7) == 5 ? b : a;
+			pos = get16(&c);
+			if (op & 0x10) {
+				size_t app = (size_t)get8(&c) * 32;
+
+				deliver_room(x, x == a ? b : a, pos, strict,
+					     app, get8(&c));
+			} else {
+				deliver(x, x == a ? b : a, pos, strict);
+			}
 			break;
 		case 7:
 			hand_frame(&c, aead);
