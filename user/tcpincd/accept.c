@@ -55,9 +55,9 @@ static void accept_outbound(int afd, const struct sockaddr_storage *peer)
 	}
 	/* The entry stays (until the app closes): it holds the API record. */
 	len = tcpincd_sa_from_ep(&dst, &o.remote);
-	nfd = socket(dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	nfd = tcpincd_stream_socket(dst.ss_family);
 	if (nfd < 0) {
-		tcpincd_log("socket: %s", strerror(errno));
+		tcpincd_log("socket: %s", strerror(-nfd));
 		tcpincd_count(TCPINC_AB_INTERNAL, 1);
 		close(afd);
 		return;
@@ -98,10 +98,11 @@ static void accept_inbound(int nfd)
 	len = sizeof(remote);
 	if (getpeername(nfd, (struct sockaddr *)&remote, &len))
 		goto fail;
-	afd = socket(local.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		     0);
-	if (afd < 0)
+	afd = tcpincd_stream_socket(local.ss_family);
+	if (afd < 0) {
+		errno = -afd;
 		goto fail;
+	}
 	c = conn_new(afd, nfd, false);
 	if (!c) {
 		close(afd);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tcpincd/addr.h"
 
@@ -73,4 +75,25 @@ socklen_t tcpincd_sa_from_ep(struct sockaddr_storage *ss,
 		in6->sin6_port = htons(ep->port);
 		return sizeof(*in6);
 	}
+}
+
+int tcpincd_stream_socket(int family)
+{
+	int fd, one = 1;
+
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/*
+	 * Urgent data stays in the byte stream at its place: without this,
+	 * recv() skips the urgent byte and the relay would lose it. tcpinc
+	 * does not convey urgency (it never sends URGp), only the data.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
 }

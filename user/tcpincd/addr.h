@@ -17,4 +17,10 @@ void tcpincd_ep_from_sa(struct tcpinc_endpoint *ep,
 socklen_t tcpincd_sa_from_ep(struct sockaddr_storage *ss,
 			     const struct tcpinc_endpoint *ep);
 
+/*
+ * A non-blocking, close-on-exec TCP socket with urgent data inline
+ * (SO_OOBINLINE): every socket tcpincd relays from. fd or -errno.
+ */
+int tcpincd_stream_socket(int family);
+
 #endif

@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "common/ctl.h"
+#include "tcpincd/addr.h"
 #include "tcpincd/conn.h"
 #include "tcpincd/log.h"
 #include "tcpincd/policy.h"
@@ -95,9 +96,10 @@ static int make_listener(int family, uint16_t *port)
 	socklen_t len;
 	int fd, one = 1;
 
-	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* accepted sockets inherit SO_OOBINLINE */
+	fd = tcpincd_stream_socket(family);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (family == AF_INET) {
 		in->sin_family = AF_INET;
 		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -18,6 +18,9 @@ static uint64_t lifetime = 600; /* s */
 static size_t max_entries = 1024;
 static size_t nonce_len = TCPINC_RESUME_NONCE_MAX; /* RFC 8548 default */
 
+/* Chains a peer may hold with us as passive opener. */
+#define PASSIVE_PER_PEER 8
+
 struct entry {
 	struct tcpinc_endpoint peer; /* port 0: the host is what counts */
 	bool passive;
@@ -87,14 +90,22 @@ static void drop(size_t i)
 	sodium_memzero(&cache[n_cache], sizeof(cache[n_cache]));
 }
 
-static int find(const struct tcpinc_endpoint *p, bool passive)
+/* The oldest entry for peer p in that direction, and how many there are. */
+static int find(const struct tcpinc_endpoint *p, bool passive, size_t *count)
 {
-	size_t i;
+	size_t i, n = 0;
+	int first = -1;
 
-	for (i = 0; i < n_cache; i++)
-		if (cache[i].passive == passive && same_peer(&cache[i], p))
-			return i;
-	return -1;
+	for (i = 0; i < n_cache; i++) {
+		if (cache[i].passive != passive || !same_peer(&cache[i], p))
+			continue;
+		if (first < 0)
+			first = i;
+		n++;
+	}
+	if (count)
+		*count = n;
+	return first;
 }
 
 int tcpincd_resume_put(const struct sockaddr_storage *peer, bool passive,
@@ -103,6 +114,7 @@ int tcpincd_resume_put(const struct sockaddr_storage *peer, bool passive,
 	struct tcpinc_resume_ans ans = { 0 };
 	struct tcpinc_endpoint p;
 	struct entry *e;
+	size_t same;
 	int i;
 
 	if (!st->ss)
@@ -115,9 +127,14 @@ int tcpincd_resume_put(const struct sockaddr_storage *peer, bool passive,
 		}
 	}
 	peer_of(peer, &p);
-	i = find(&p, passive);
-	if (i >= 0)
-		drop(i); /* one chain per peer and direction */
+	i = find(&p, passive, &same);
+	/*
+	 * Ours: one chain per peer, the newest. The peer's: several, since
+	 * not all of its connections may want to resume (its attachments
+	 * differ) and we cannot tell which will.
+	 */
+	if (i >= 0 && same >= (passive ? PASSIVE_PER_PEER : 1))
+		drop(i);
 	if (n_cache == max_entries)
 		drop(0); /* the oldest */
 	e = &cache[n_cache];
@@ -156,7 +173,7 @@ int tcpincd_resume_take_active(const struct sockaddr_storage *peer,
 	int i;
 
 	peer_of(peer, &p);
-	i = find(&p, false);
+	i = find(&p, false, NULL);
 	if (i < 0)
 		return -ENOENT;
 	/* tried from now on, whatever the peer answers (RFC 8548 §3.5) */

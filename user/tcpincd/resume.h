@@ -9,8 +9,8 @@
  * stay the original A), one from a connection we accepted only the peer's
  * next connection to us (original B; its identifier is in the ENO
  * program's resume_ids map). So two hosts never both spend the same ss[i]
- * on crossing SYNs. One chain per peer and direction: a newer one
- * replaces the older.
+ * on crossing SYNs. One chain per peer for our connections (the newest);
+ * up to 8 for the peer's, whose attachments may not all resume.
  */
 #ifndef TCPINCD_RESUME_H
 #define TCPINCD_RESUME_H
