@@ -19,6 +19,8 @@
  *                 in the SYN-ACK (NOP-padded if A's is shorter; if longer,
  *                 it may only grow over NOPs that follow B's option)
  *   DROP_SYN      drop every SYN or SYN-ACK that carries kind 69
+ *   FORGE_ID      in a SYN-ACK that agrees to resume (`45 len gopt TEP|v
+ *                 id...`, RFC 8548 §3.5), invert the first identifier byte
  *
  * Stripping and rewriting never change a length: the option bytes are
  * replaced in place and the TCP checksum is patched with the difference
@@ -57,6 +59,7 @@ enum enobox_mode {
 	ENOBOX_STRIP_NONSYN,
 	ENOBOX_ECHO,
 	ENOBOX_DROP_SYN,
+	ENOBOX_FORGE_ID,
 };
 
 /* Configuration, set by the loader before load. */
@@ -283,6 +286,27 @@ __noinline int echo_over(struct seg *s, const struct flow_val *a)
 	return 0;
 }
 
+/*
+ * newopt = opt with the first identifier byte of a resumption answer (the
+ * byte after a v=1 TEP right after the global suboption) inverted. -1 if
+ * the option is not such an answer.
+ */
+__noinline int forge_id(struct seg *s)
+{
+	__u32 start;
+
+	if (!s)
+		return -1;
+	start = s->eno_start;
+	if (s->eno_len < 14 || start > OPT_MAX - 14)
+		return -1;
+	__builtin_memcpy(s->newopt, s->opt, OPT_MAX);
+	if (!(s->opt[(start + 3) & (OPT_BUF - 1)] & 0x80))
+		return -1;
+	s->newopt[(start + 4) & (OPT_BUF - 1)] ^= 0xff;
+	return 0;
+}
+
 static __always_inline void reverse(const struct flow_key *in,
 				    struct flow_key *out)
 {
@@ -361,6 +385,17 @@ int enobox(struct __sk_buff *skb)
 			return TC_ACT_SHOT;
 		}
 		break;
+	case ENOBOX_FORGE_ID:
+		if (!(has_eno && syn && ack) || forge_id(s)) {
+			if (has_eno && syn && ack)
+				__sync_fetch_and_add(&nofit, 1);
+			break;
+		}
+		if (commit(skb, s))
+			__sync_fetch_and_add(&errors, 1);
+		else
+			__sync_fetch_and_add(&changed, 1);
+		return TC_ACT_OK;
 	case ENOBOX_ECHO:
 		if (!(has_eno && syn && ack))
 			break;

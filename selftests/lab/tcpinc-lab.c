@@ -276,12 +276,14 @@ static const char eno_usage[] =
 	"  both interfaces of a router to see both directions), for segments\n"
 	"  to or from PORT. MODE: strip-syn, strip-synack, strip-ack3 (A's\n"
 	"  first non-SYN segment only), strip-nonsyn, echo (write A's SYN\n"
-	"  option over B's in the SYN-ACK), drop-syn (drop SYNs with kind 69).";
+	"  option over B's in the SYN-ACK), drop-syn (drop SYNs with kind 69),\n"
+	"  forge-id (invert the identifier of a SYN-ACK agreeing to resume).";
 
 /* Values of enum enobox_mode in enobox.bpf.c, in order from 1. */
 static const char *const eno_modes[] = {
 	"strip-syn",	"strip-synack", "strip-ack3",
 	"strip-nonsyn", "echo",		"drop-syn",
+	"forge-id",
 };
 
 #define ENO_MAX_DEVS 2
