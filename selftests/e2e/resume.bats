@@ -49,13 +49,31 @@ row_of() {
 	if [ "$1" = A ]; then conn_row A remote "$ADDR_B:$PORT"; else conn_row B local "$ADDR_B:$PORT"; fi
 }
 
+# A's kernel answers the SYN-ACKs meant for rawsyn.py with RSTs: drop those
+# (not rawsyn.py's own, marked 0x7a). The table goes with the namespace.
+rst_filter_A() {
+	on A nft add table inet rawsyn
+	on A nft add chain inet rawsyn out '{ type filter hook output priority 0; }'
+	on A nft add rule inet rawsyn out tcp sport 40000-49999 \
+		tcp flags rst meta mark != 0x7a drop
+}
+
+# listener_cgb: a service in B's resuming cgroup listening on PORT.
+listener_cgb() {
+	_start_app sink B "cgroup:$CGB" python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(4); time.sleep(60)' "$ADDR_B" "$PORT"
+	wait_listen B "$PORT"
+}
+
 # cache_n HOST DIRECTION: secrets HOST has cached in that direction.
 cache_n() {
 	tcpinc_on "$1" show -j | jq --arg d "$2" '[.resume_cache[] | select(.direction == $d)] | length'
 }
 
-@test "resumption: the second connection resumes (0xa3, same session ID, no Init on the link)" {
-	local a b sid
+@test "resumption: the second connection resumes (0xa3, same session ID, no Init on the link); a replay is answered fresh" {
+	local a b sid syn
 	resume_setup
 	one_xfer
 	a=$(row_of A)
@@ -91,6 +109,18 @@ cache_n() {
 	# the chain moved on: ss[2] cached on both, ss[1] spent
 	[ "$(tcpinc_on A show -j | jq '.resume_cache[0].index')" -eq 2 ] ||
 		fail "A's cached index is not 2"
+	# a replay of A's resuming SYN names a spent secret: answered fresh
+	syn=$(jq -r '.eno_options[] | select(startswith("SYN 4514a3")) | .[4:]' "$T/eno.json")
+	PORT=$((PORT + 1))
+	listener_cgb
+	rst_filter_A
+	RS=$(on A python3 "$E2E_REPO/selftests/tools/rawsyn.py" --src "$ADDR_A" \
+		--dst "$ADDR_B" --dport "$PORT" --hold 0.3 --opts "$syn") ||
+		fail "rawsyn: $RS"
+	log "replayed $syn: $RS"
+	echo "$RS" | jq -e '.eno == ["45040123"]' >/dev/null ||
+		fail "a replayed identifier was not answered fresh: $RS"
+	[ "$(counter B resume_accepted)" -eq 1 ] || fail "B accepted the replay"
 }
 
 @test "resumption: a third connection resumes again, and the control run sees Init" {
@@ -134,14 +164,8 @@ cache_n() {
 	one_xfer
 	# a listener in B's resuming cgroup; a SYN naming a random secret
 	PORT=$((PORT + 1))
-	_start_app sink B "cgroup:$CGB" python3 -c '
-import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(4); time.sleep(60)' "$ADDR_B" "$PORT"
-	wait_listen B "$PORT"
-	on A nft add table inet rawsyn
-	on A nft add chain inet rawsyn out '{ type filter hook output priority 0; }'
-	on A nft add rule inet rawsyn out tcp sport 40000-49999 tcp flags rst meta mark != 0x7a drop
+	listener_cgb
+	rst_filter_A
 	id=$(head -c 17 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	RS=$(on A python3 "$E2E_REPO/selftests/tools/rawsyn.py" --src "$ADDR_A" \
 		--dst "$ADDR_B" --dport "$PORT" --hold 0.3 --opts "4514a3$id") ||
@@ -192,4 +216,22 @@ s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(4); time.sleep(60)' "$ADDR_B" 
 	tcpinc_on B down || fail "down B"
 	host_up B
 	[ "$(cache_n B in)" -eq 0 ] || fail "B's cache survived down/up"
+}
+
+@test "resumption: cached secrets expire (--resume-lifetime 2): the next connection is fresh" {
+	tcpinc_on A up -- --resume-lifetime 2 || fail "up A"
+	tcpinc_on B up -- --resume-lifetime 2 || fail "up B"
+	attach_cg A cli --resume
+	CGA=$CG
+	attach_cg B srv --resume
+	CGB=$CG
+	one_xfer
+	[ "$(cache_n A out)" -eq 1 ] || fail "A cached nothing"
+	sleep 4 # lifetime 2 s, checked every second
+	[ "$(cache_n A out)" -eq 0 ] || fail "A's secret did not expire"
+	[ "$(cache_n B in)" -eq 0 ] || fail "B's secret did not expire"
+	PORT=$((PORT + 1))
+	one_xfer
+	[ "$(field "$(row_of A)" tep)" = 0x23 ] || fail "resumed with an expired secret"
+	[ "$(counter A resume_offered)" -eq 0 ] || fail "A offered an expired secret"
 }
