@@ -54,6 +54,21 @@ static __always_inline void remember_dst(struct bpf_sock_addr *ctx,
 	bpf_map_update_elem(&out_by_cookie, &cookie, o, BPF_ANY);
 }
 
+/* A peer known not to answer ENO: leave the connect() alone (plain_peers). */
+static __always_inline bool known_plain(struct tcpinc_endpoint *ep)
+{
+	__u64 *until = bpf_map_lookup_elem(&plain_peers, ep);
+
+	if (!until)
+		return false;
+	if (*until > bpf_ktime_get_ns()) {
+		tcpinc_count(TCPINC_C_PLAIN_BYPASS);
+		return true;
+	}
+	bpf_map_delete_elem(&plain_peers, ep); /* try ENO again */
+	return false;
+}
+
 SEC("cgroup/connect4")
 int tcpinc_connect4(struct bpf_sock_addr *ctx)
 {
@@ -71,6 +86,8 @@ int tcpinc_connect4(struct bpf_sock_addr *ctx)
 	}
 	tcpinc_ep_set4(&o.remote, ctx->user_ip4,
 		       bpf_ntohs((__u16)ctx->user_port));
+	if (known_plain(&o.remote))
+		return 1;
 	remember_dst(ctx, &o);
 	ctx->user_ip4 = bpf_htonl(0x7f000001);
 	ctx->user_port = bpf_htons(port);
@@ -100,6 +117,8 @@ int tcpinc_connect6(struct bpf_sock_addr *ctx)
 		return 1;
 	}
 	tcpinc_ep_set6(&o.remote, ip6, bpf_ntohs((__u16)ctx->user_port));
+	if (known_plain(&o.remote))
+		return 1;
 	remember_dst(ctx, &o);
 	if (tcpinc_ip6_is_v4mapped(ip6)) {
 		ctx->user_ip6[3] = bpf_htonl(0x7f000001);

@@ -50,6 +50,18 @@ struct {
 	__type(value, struct tcpinc_listen);
 } listen_ports SEC(".maps");
 
+/*
+ * Peers (address and port) whose SYN-ACK came without ENO, until when
+ * (bpf_ktime_get_ns()): an application's connect() to one goes direct,
+ * without the detour through tcpincd. Bounded: the least recent go first.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct tcpinc_endpoint);
+	__type(value, __u64);
+} plain_peers SEC(".maps");
+
 /* Attached cgroup id -> its attachment's policy (tcpincd attach). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -96,6 +96,8 @@ enum tcpinc_counter {
 	TCPINC_C_RESUME_ACCEPTED, /* BPF: SYN-ACKs that agreed to resume */
 	TCPINC_C_RESUMED, /* sessions keyed by resumption (no Init) */
 	TCPINC_C_RESUME_DECLINED, /* our offer to resume answered fresh */
+	TCPINC_C_PLAIN_BYPASS, /* BPF: connects left direct, to a peer known
+				  not to answer ENO (plain_peers) */
 	TCPINC_C_MAX
 };
 

@@ -61,3 +61,34 @@ teardown() { hosts_teardown; }
 	[ "$(counter B fallback_syn_no_eno)" -gt "$before" ] ||
 		fail "fallback_syn_no_eno not incremented"
 }
+
+@test "a peer without tcpinc: later connections to it go direct (plain_bypass), no ENO in their SYNs" {
+	local size
+	size=$(mib 1)
+	host_up A
+	xfer_run tcpinc plain "$ADDR_B" "$size" "$size" A
+	assert_xfer_ok "$size" "$size"
+	[ "$(counter A fallback_synack_no_eno)" -eq 1 ] || fail "first: no fallback"
+	# the same service again (peers are known by address and port)
+	cap_start A tcp port "$PORT"
+	xfer_run tcpinc plain "$ADDR_B" "$size" "$size" A
+	cap_stop
+	assert_xfer_ok "$size" "$size"
+	[ "$(counter A plain_bypass)" -eq 1 ] || fail "plain_bypass $(counter A plain_bypass)"
+	[ "$(counter A conn_out)" -eq 1 ] || fail "the second went through tcpincd"
+	[ "$(cap_eno syn_eno)" -eq 0 ] || fail "the direct connection's SYN carries ENO"
+	[ "$(jq '.connections | length' "$T/show_A.json")" -eq 0 ] ||
+		fail "tcpincd relayed it: $(cat "$T/show_A.json")"
+	[ "$(xfer_field cli peer)" = "$ADDR_B:$PORT" ] || fail "client peer"
+}
+
+@test "--plain-peer-ttl 0: every connection to a plain peer is offered ENO again" {
+	local size
+	size=$(mib 1)
+	tcpinc_on A up -- --plain-peer-ttl 0 || fail "up A"
+	xfer_run tcpinc plain "$ADDR_B" "$size" "$size" A
+	xfer_run tcpinc plain "$ADDR_B" "$size" "$size" A
+	assert_xfer_ok "$size" "$size"
+	[ "$(counter A plain_bypass)" -eq 0 ] || fail "bypassed"
+	[ "$(counter A fallback_synack_no_eno)" -eq 2 ] || fail "not offered twice"
+}

@@ -325,6 +325,7 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->socks = bpf_map__fd(b->svc->maps.tcpincd_socks);
 	b->listen_ports = bpf_map__fd(b->svc->maps.listen_ports);
 	b->cg_policy = bpf_map__fd(b->svc->maps.cg_policy);
+	b->plain_peers = bpf_map__fd(b->svc->maps.plain_peers);
 	b->eno_syn_cfg = bpf_map__fd(b->eno->maps.eno_syn_cfg);
 	b->resume_ids = bpf_map__fd(b->eno->maps.resume_ids);
 

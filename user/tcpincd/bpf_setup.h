@@ -63,7 +63,8 @@ struct tcpincd_bpf {
 	int natt;
 	/* map fds used on the data path */
 	int eno_conns, eno_skip, out_by_port, out_by_cookie, in_by_port,
-		stats, socks, listen_ports, cg_policy, eno_syn_cfg, resume_ids;
+		stats, socks, listen_ports, cg_policy, eno_syn_cfg, resume_ids,
+		plain_peers;
 };
 
 /*

@@ -24,6 +24,7 @@
 
 #include "common/names.h"
 #include "tcpincd/addr.h"
+#include "tcpincd/plain_peers.h"
 #include "tcpincd/conn.h"
 #include "tcpincd/log.h"
 
@@ -356,6 +357,9 @@ static void decide_mode(struct conn *c)
 	} else {
 		c->reason = c->eno.reason;
 		c->mode = MODE_PLAIN;
+		/* the peer does not run ENO: its next ones need no detour */
+		if (c->outbound && c->reason == TCPINC_FB_SYNACK_NO_ENO)
+			tcpincd_plain_peer_note(&c->remote);
 	}
 	publish_api(c);
 	conn_event(c, false, 0);

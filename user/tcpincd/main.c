@@ -28,6 +28,7 @@
 #include "tcpincd/addr.h"
 #include "tcpincd/conn.h"
 #include "tcpincd/log.h"
+#include "tcpincd/plain_peers.h"
 #include "tcpincd/policy.h"
 #include "tcpincd/resume.h"
 #include "tcpincd/tcpincd.h"
@@ -315,6 +316,7 @@ int main(int argc, char **argv)
 		{ "aead-prefs", required_argument, NULL, 'E' },
 		{ "rekey-bytes", required_argument, NULL, 'R' },
 		{ "rekey-interval", required_argument, NULL, 'R' },
+		{ "plain-peer-ttl", required_argument, NULL, 'P' },
 		{ "resume", no_argument, NULL, 'S' },
 		{ "resume-lifetime", required_argument, NULL, 'S' },
 		{ "resume-max", required_argument, NULL, 'S' },
@@ -351,6 +353,13 @@ int main(int argc, char **argv)
 		case 'E':
 			if (tcpincd_eno_cfg_option(&eno_cfg, opts[idx].name,
 						   optarg, err, sizeof(err))) {
+				fprintf(stderr, "tcpincd: %s\n", err);
+				return 2;
+			}
+			break;
+		case 'P':
+			if (tcpincd_plain_peers_option(optarg, err,
+						       sizeof(err))) {
 				fprintf(stderr, "tcpincd: %s\n", err);
 				return 2;
 			}
