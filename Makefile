@@ -37,7 +37,7 @@ NEED_PKGS := libbpf libsodium libcrypto libelf zlib
 define need_tool
 $(if $(shell command -v $(1) 2>/dev/null),,$(error missing tool '$(1)': run 'bash selftests/install-deps.sh' (Debian 12) or install it))
 endef
-ifeq ($(filter clean help,$(MAKECMDGOALS)),)
+ifeq ($(filter clean help bench,$(MAKECMDGOALS)),)
 $(foreach t,$(NEED_TOOLS),$(call need_tool,$(t)))
 $(foreach p,$(NEED_PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) && echo y),,$(error missing library '$(p)' (pkg-config): run 'bash selftests/install-deps.sh')))
 endif
@@ -71,12 +71,15 @@ LAB_SRCS := $(filter-out $(LAB_BPF_SRCS),$(wildcard selftests/lab/*.c))
 FUZZ_SRCS := $(wildcard selftests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst selftests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all bpf tests fuzz clean install check help
-all: bpf $(O)/tcpinc $(O)/tcpincd $(LIBTCPINC_A) tests $(if $(LAB_SRCS),$(O)/tcpinc-lab)
+.PHONY: all bpf tests fuzz clean install check help bench
+all: bpf $(O)/tcpinc $(O)/tcpincd $(LIBTCPINC_A) tests $(if $(LAB_SRCS),$(O)/tcpinc-lab) \
+     $(O)/bench/tcpbench
 
 help:
-	@echo 'targets: all (default) bpf tests fuzz check install clean'
+	@echo 'targets: all (default) bpf tests fuzz check bench install clean'
 	@echo 'check  = bash selftests/run.sh (installs packages, builds, runs everything)'
+	@echo 'bench  = measurements against plain TCP and stunnel into bench/out/ (root;'
+	@echo '         BENCH_QUICK=1 for a short run; see bench/bench.py)'
 
 bpf: $(BPF_OBJS) $(SKELS)
 tests: $(UNIT_BINS)
@@ -127,6 +130,11 @@ $(O)/selftests/unit/%: selftests/unit/%.c $(UNIT_SUPPORT) $(PROTO_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iselftests/unit -o $@ $< $(UNIT_SUPPORT) $(PROTO_A) $(COMMON_A) $(LIBTCPINC_A) $(LDLIBS_CRYPTO)
 
+# The benchmark's load generator (bench/bench.py runs it).
+$(O)/bench/tcpbench: bench/tools/tcpbench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -lpthread
+
 # libFuzzer targets are built with clang and sanitizers from the same sources.
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iuser \
 	       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -148,6 +156,12 @@ install: all
 
 check: all
 	bash selftests/run.sh --no-install --no-build
+
+# Installs its packages first (stunnel4, gnuplot), like the test suite.
+bench:
+	bash selftests/install-deps.sh
+	$(MAKE) all
+	python3 bench/bench.py
 
 clean:
 	rm -rf $(O)

@@ -19,6 +19,8 @@ PKGS=(
 	# lab tests (selftests/e2e/lab_*.bats): NAT and MSS clamping in a
 	# router namespace, offloads off, reachability
 	nftables ethtool iputils-ping
+	# benchmark (make bench): the TLS contender, its certificate, plots
+	stunnel4 openssl gnuplot-nox
 )
 
 installed() {
