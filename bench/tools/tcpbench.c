@@ -339,8 +339,15 @@ static void *serve_conn(void *arg)
 					continue;
 				break;
 			}
-			if (p.revents & (POLLIN | POLLERR | POLLHUP))
-				break; /* the stop byte, EOF or an error */
+			if (p.revents & (POLLIN | POLLERR | POLLHUP)) {
+				/*
+				 * The stop byte (or EOF, or an error): read it,
+				 * so that close() sends a FIN, not a reset.
+				 */
+				while (recv(fd, buf, BUF_SIZE, MSG_DONTWAIT) > 0)
+					;
+				break;
+			}
 			if (p.revents & POLLOUT &&
 			    write(fd, buf, BUF_SIZE) < 0 && errno != EINTR)
 				break;
