@@ -92,6 +92,7 @@ def targets(rows):
             r = a / b
             ok = r >= limit if op == ">=" else r <= limit
         t.append({"target": name, "ratio": r, "op": op, "limit": limit,
+                  "numerator": a, "denominator": b,
                   "status": "NO DATA" if ok is None else ("PASS" if ok else "MISS")})
 
     bulk = [("bulk1_ab", "1 stream A->B"), ("bulk1_ba", "1 stream B->A"),
@@ -181,11 +182,14 @@ def table(bench, cfg, metrics, labels, rows, tgts):
     out.append("")
     out.append("targets (issue 5), from this run's medians:")
     for t in tgts:
+        detail = ""
         if "ratio" in t:
-            val = f"{t['ratio']:.2f}x" if t["ratio"] is not None else "-"
+            val = f"{t['ratio']:.3f}x" if t["ratio"] is not None else "-"
+            if t["ratio"] is not None:
+                detail = f"({t['numerator']:.4g} / {t['denominator']:.4g})"
         else:
             val = f"{t['value_kib']:.1f} KiB" if t.get("value_kib") is not None else "-"
-        out.append(f"  [{t['status']:>7}] {t['target']:58} {val:>9}")
+        out.append(f"  [{t['status']:>7}] {t['target']:56} {val:>9} {detail}".rstrip())
     met = sum(1 for t in tgts if t["status"] == "PASS")
     out.append(f"  {met} of {len(tgts)} targets met")
     if bench.warnings:
