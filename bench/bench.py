@@ -49,6 +49,8 @@ min..max:
 
 Environment: BENCH_QUICK=1 (2 reps, short runs, 1,000 idle connections),
 BENCH_REPS, BENCH_MEM_CONNS, BENCH_OUT (default bench/out).
+`bench.py --report OUT/results.json` prints the table and redraws the plots
+of an earlier run (into BENCH_OUT, default the file's directory).
 Writes results.json, runs.csv, summary.csv, table.txt and *.png to the
 output directory. Exit status 0 when the measurements ran (targets met or
 not), 1 when the harness itself failed.
@@ -214,7 +216,10 @@ class Bench:
         return json.loads(self.tcpinc(host, "show", "-j", timeout=120).stdout)
 
     def spawn(self, host, cgroup, argv, stdin=subprocess.DEVNULL,
-              stdout=None, pass_fds=()):
+              stdout=None, pass_fds=(), stderr=None):
+        """Start argv in a host, in one of our cgroups; stdout and stderr
+        are pipes unless given (long-lived processes log to files, so
+        that a pipe nobody reads cannot block them)."""
         cgdir = os.path.join(self.cg, cgroup)
 
         def into_cgroup():
@@ -224,7 +229,8 @@ class Bench:
         p = subprocess.Popen(["ip", "netns", "exec", self.ns[host], *argv],
                              stdin=stdin,
                              stdout=stdout if stdout is not None else subprocess.PIPE,
-                             stderr=subprocess.PIPE, preexec_fn=into_cgroup,
+                             stderr=stderr if stderr is not None else subprocess.PIPE,
+                             preexec_fn=into_cgroup,
                              start_new_session=True, pass_fds=pass_fds)
         self.procs.append(p)
         return p
@@ -386,12 +392,15 @@ class Bench:
             self.tcpinc(h, "attach", *opts, os.path.join(self.cg, cg))
 
     def start_server(self, cgroup, port, bind="0.0.0.0"):
-        p = self.spawn("B", cgroup, [TCPBENCH, "server", "--bind", bind,
-                                     "--port", str(port)])
+        errf = os.path.join(self.tmp, f"server-{port}.err")
+        with open(errf, "w") as err:
+            p = self.spawn("B", cgroup, [TCPBENCH, "server", "--bind", bind,
+                                         "--port", str(port)], stderr=err)
         line = self.readline(p, 10)
         if not line or "listening" not in line:
-            raise HarnessError(f"tcpbench server on port {port} did not start: "
-                               f"{p.stderr.read1(2000) if p.poll() is not None else ''}")
+            with open(errf) as f:
+                raise HarnessError(f"tcpbench server on port {port} did not "
+                                   f"start: {f.read()[-500:]}")
 
     def setup_stunnel(self):
         t = self.tmp
@@ -418,11 +427,12 @@ class Bench:
                 f.write(glob + f"output = {logf}\n[{name}]\nclient = yes\n"
                         f"accept = 127.0.0.1:{port}\nconnect = {ADDR_B}:{port}\n"
                         f"sessionResume = {resume}\n" + common)
-        self.spawn("B", "b-stunnel", ["stunnel4", f"{t}/stunnel-b.conf"],
-                   stdout=subprocess.DEVNULL)
-        for name in ("stunnel", "stunnel_res"):
-            self.spawn("A", "a-stunnel", ["stunnel4", f"{t}/{name}-a.conf"],
-                       stdout=subprocess.DEVNULL)
+        for host, cg, conf in (("B", "b-stunnel", "stunnel-b"),
+                               ("A", "a-stunnel", "stunnel-a"),
+                               ("A", "a-stunnel", "stunnel_res-a")):
+            with open(f"{t}/{conf}.err", "w") as err:
+                self.spawn(host, cg, ["stunnel4", f"{t}/{conf}.conf"],
+                           stdout=subprocess.DEVNULL, stderr=err)
         for host, port in (("B", PORT_STUNNEL), ("B", PORT_STUNNEL_RES),
                            ("A", PORT_STUNNEL), ("A", PORT_STUNNEL_RES)):
             for _ in range(100):
@@ -430,7 +440,11 @@ class Bench:
                     break
                 time.sleep(0.1)
             else:
-                raise HarnessError(f"stunnel does not listen on {host}:{port}")
+                errs = ""
+                for conf in ("stunnel-b", "stunnel-a", "stunnel_res-a"):
+                    with open(f"{t}/{conf}.err", errors="replace") as f:
+                        errs += f.read()[-300:]
+                raise HarnessError(f"stunnel does not listen on {host}:{port}: {errs}")
 
     def open_cpu_sources(self):
         srcs = [("system", "stat", "/proc/stat"),
@@ -923,10 +937,31 @@ def on_signal(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def report_only(path):
+    """--report RESULTS.JSON: the table and plots again, without measuring."""
+    import report
+    import types
+
+    with open(path) as f:
+        d = json.load(f)
+    b = types.SimpleNamespace(runs=d["runs"], mem=d["memory"], info=d["machine"],
+                              verified=d["checks"], warnings=d["warnings"],
+                              cpu_names=d["cpu_sources"])
+    out = os.environ.get("BENCH_OUT") or os.path.dirname(os.path.abspath(path))
+    report.write(b, d["config"], METRICS, LABEL, out)
+    return 0
+
+
 def main():
     # report.py holds the statistics, table, targets and plots
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import report
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--report":
+        return report_only(sys.argv[2])
+    if len(sys.argv) != 1:
+        print("usage: bench.py [--report RESULTS.JSON]", file=sys.stderr)
+        return 2
 
     for s in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, on_signal)

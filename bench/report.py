@@ -8,6 +8,11 @@ import shutil
 import statistics
 import subprocess
 
+# One colour per contender in every plot.
+COLOR = {"plain": "#555555", "aes128": "#1a9850", "aes256": "#66bd63",
+         "chacha": "#a6d96a", "resume": "#3288bd", "fb_first": "#fdae61",
+         "fb_later": "#f46d43", "stunnel": "#9e0142", "stunnel_res": "#d53e4f"}
+
 MEM_LABEL = {"mem_A": "tcpincd on A (client side)",
              "mem_B": "tcpincd on B (server side)"}
 
@@ -150,9 +155,13 @@ def table(bench, cfg, metrics, labels, rows, tgts):
                f"per run; memory at {cfg['mem_conns']} connections")
     bg = [r["cpu"]["background_cpus"] for r in bench.runs
           if r.get("cpu") and r["cpu"].get("background_cpus") is not None]
-    out.append(f"background load (other processes): {info.get('background_cpus_before')} "
-               f"CPUs before start, median {statistics.median(bg):.2f} CPUs during bulk runs"
-               if bg else "")
+    if bg:
+        out.append(f"background load (other processes): {info.get('background_cpus_before')} "
+                   f"CPUs before start, median {statistics.median(bg):.2f} CPUs during "
+                   f"bulk runs")
+        if statistics.median(bg) > 0.25:
+            out.append("  (the machine was not idle: figures and spreads are noisy; each "
+                       "rep runs every contender back to back, so slow drift hits all alike)")
     out.append("median [min .. max] over reps; x plain / x stunnel: ratio of medians "
                "(x stunnel: to stunnel resumed for the resumed rows)")
     out.append("")
@@ -220,7 +229,8 @@ def _bar_plot(gdir, png, title, ylabel, clusters, contenders, rows, lab, logy=Fa
         col = 2 + 3 * i
         src = f"'{dat}'" if i == 0 else "''"
         xt = ":xtic(1)" if i == 0 else ""
-        plots.append(f'{src} using {col}:{col + 1}:{col + 2}{xt} title "{lab.get(c, c)}"')
+        plots.append(f'{src} using {col}:{col + 1}:{col + 2}{xt} '
+                     f'title "{lab.get(c, c)}" lc rgb "{COLOR.get(c, "#000000")}"')
     gp = os.path.join(gdir, os.path.basename(png).replace(".png", ".gp"))
     with open(gp, "w") as f:
         f.write(f"""set terminal pngcairo size 1100,560 font ",10"

@@ -58,7 +58,6 @@
 #define MAX_STREAMS	64
 #define MAX_ADDRS	1024
 #define MAX_CPU		32
-#define MAX_RR_SIZE	(1024 * 1024)
 #define MAX_SAMPLES	(4 * 1024 * 1024)
 
 #define OP_SINK		'S'
@@ -66,7 +65,8 @@
 #define OP_ECHO		'E'
 #define OP_PING		'C'
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 
 static void die(const char *fmt, ...)
 {
@@ -399,6 +399,59 @@ static void server_spawn_op(int fd, uint8_t op)
 	pthread_attr_destroy(&attr);
 }
 
+/* Accept every pending connection into the epoll set. */
+static void server_accept(int ep, int lfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
+	struct sconn *c;
+	int fd;
+
+	while ((fd = accept4(lfd, NULL, NULL,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		c = malloc(sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		set_nodelay(fd);
+		c->fd = fd;
+		c->state = ST_NEW;
+		ev.data.ptr = c;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev)) {
+			close(fd);
+			free(c);
+		}
+	}
+}
+
+/* A readable connection of the epoll loop; false once it is gone. */
+static bool server_event(int ep, struct sconn *c)
+{
+	char b[256];
+	ssize_t r;
+
+	if (c->state == ST_WAIT_EOF) {
+		r = read(c->fd, b, sizeof(b));
+		return r > 0 || (r < 0 && (errno == EAGAIN || errno == EINTR));
+	}
+	r = read(c->fd, b, 1);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return true;
+	if (r != 1)
+		return false;
+	if (b[0] != OP_PING) {
+		/* the op is consumed: pass it on to a thread */
+		epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+		server_spawn_op(c->fd, b[0]);
+		c->fd = -1;
+		return false;
+	}
+	if (write(c->fd, b, 1) != 1)
+		return false;
+	c->state = ST_WAIT_EOF;
+	return true;
+}
+
 /*
  * One epoll loop accepts and serves the light operations (ping: connection
  * setup, and thousands of idle connections); bulk and echo connections get
@@ -406,15 +459,16 @@ static void server_spawn_op(int fd, uint8_t op)
  */
 static int server_main(const char *bind_addr, uint16_t port)
 {
-	struct sockaddr_storage ss;
-	struct epoll_event ev, evs[256];
+	struct epoll_event ev = { .events = EPOLLIN }, evs[256];
 	struct sconn lst = { .state = -1 };
-	socklen_t len;
+	struct sockaddr_storage ss;
 	int lfd, ep, one = 1, i, n;
+	socklen_t len;
 
 	if (parse_addr(bind_addr, port, &ss, &len))
 		die("bad address %s", bind_addr);
-	lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		     0);
 	if (lfd < 0)
 		die("socket: %m");
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -426,7 +480,6 @@ static int server_main(const char *bind_addr, uint16_t port)
 	if (ep < 0)
 		die("epoll_create1: %m");
 	lst.fd = lfd;
-	ev.events = EPOLLIN;
 	ev.data.ptr = &lst;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev))
 		die("epoll_ctl: %m");
@@ -442,55 +495,15 @@ static int server_main(const char *bind_addr, uint16_t port)
 		}
 		for (i = 0; i < n; i++) {
 			struct sconn *c = evs[i].data.ptr;
-			uint8_t op;
-			ssize_t r;
 
 			if (c == &lst) {
-				int fd;
-
-				while ((fd = accept4(lfd, NULL, NULL,
-						     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-					c = malloc(sizeof(*c));
-					if (!c) {
-						close(fd);
-						continue;
-					}
-					set_nodelay(fd);
-					c->fd = fd;
-					c->state = ST_NEW;
-					ev.events = EPOLLIN | EPOLLRDHUP;
-					ev.data.ptr = c;
-					if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev)) {
-						close(fd);
-						free(c);
-					}
-				}
+				server_accept(ep, lfd);
 				continue;
 			}
-			if (c->state == ST_NEW) {
-				r = read(c->fd, &op, 1);
-				if (r < 0 && (errno == EAGAIN || errno == EINTR))
-					continue;
-				if (r == 1 && op != OP_PING) {
-					epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-					/* the op is consumed: pass it on */
-					server_spawn_op(c->fd, op);
-					free(c);
-					continue;
-				}
-				if (r == 1 && write(c->fd, &op, 1) == 1) {
-					c->state = ST_WAIT_EOF;
-					continue;
-				}
-			} else {
-				char b[256];
-
-				r = read(c->fd, b, sizeof(b));
-				if (r > 0 || (r < 0 && (errno == EAGAIN ||
-							errno == EINTR)))
-					continue;
-			}
-			close(c->fd); /* EOF or error */
+			if (server_event(ep, c))
+				continue;
+			if (c->fd >= 0)
+				close(c->fd); /* EOF or error */
 			free(c);
 		}
 	}
@@ -909,7 +922,8 @@ static void usage(void)
 		"       tcpbench client --connect ADDR[,ADDR...] --port P\n"
 		"                --mode send|recv|rr|connect|hold [--streams N]\n"
 		"                [--seconds S] [--warmup S] [--size BYTES]\n"
-		"                [--count N] [--warmup-conns N] [--cpu KIND:FILE]...\n"
+		"                [--count N] [--warmup-conns N]\n"
+		"                [--cpu cg|stat|pid:FILE]...\n"
 		"                [--timeout S]\n");
 	exit(2);
 }
