@@ -963,7 +963,8 @@ def main():
         print("usage: bench.py [--report RESULTS.JSON]", file=sys.stderr)
         return 2
 
-    for s in (signal.SIGTERM, signal.SIGHUP):
+    # SIGINT too: a shell that started us in the background ignores it
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, on_signal)
     b = Bench()
     rc = 0
