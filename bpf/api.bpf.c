@@ -14,8 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#include "lib/maps.h"
-#include "lib/net.h"
+#include "lib/intercept.h"
 
 #define NOT_OURS 1000 /* answer(): leave the kernel's answer */
 #define ENOTCONN 107
@@ -36,47 +35,14 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* The record of the intercepted connection `sk` belongs to, if any. */
+/* The API record of the intercepted connection `sk` belongs to, if any. */
 static __always_inline struct tcpinc_api_info *find_api(struct bpf_sock *sk)
 {
-	struct tcpinc_port_key key = {};
-	struct tcpinc_out *o;
-	struct tcpinc_in *in;
-	__u32 peer[4];
+	struct tcpinc_rec r = {};
 
-	if (sk->family == AF_INET) {
-		peer[0] = 0;
-		peer[1] = 0;
-		peer[2] = bpf_htonl(0xffff);
-		peer[3] = sk->dst_ip4;
-	} else {
-		peer[0] = sk->dst_ip6[0];
-		peer[1] = sk->dst_ip6[1];
-		peer[2] = sk->dst_ip6[2];
-		peer[3] = sk->dst_ip6[3];
-	}
-	key.family = tcpinc_ip6_is_v4mapped(peer) ? AF_INET : AF_INET6;
-
-	/* Outbound: our peer is tcpincd on loopback; key = our port. */
-	if (tcpinc_ip6_is_loopback(peer)) {
-		key.port = (__u16)sk->src_port;
-		o = bpf_map_lookup_elem(&out_by_port, &key);
-		if (o)
-			return &o->api;
-	}
-	/* Inbound: our peer is tcpincd, from the address the remote dialled. */
-	key.port = bpf_ntohs((__u16)sk->dst_port);
-	in = bpf_map_lookup_elem(&in_by_port, &key);
-	if (!in)
+	if (!tcpinc_find_rec(sk, &r))
 		return 0;
-	{
-		const __u32 *l = (const __u32 *)in->local.addr;
-
-		if (l[0] != peer[0] || l[1] != peer[1] || l[2] != peer[2] ||
-		    l[3] != peer[3])
-			return 0;
-	}
-	return &in->api;
+	return r.out ? &r.out->api : &r.in->api;
 }
 
 static __always_inline int put_int(struct bpf_sockopt *ctx, int v)

@@ -18,6 +18,7 @@
 #include "common/cgroup.h"
 #include "api.skel.h"
 #include "eno.skel.h"
+#include "keepalive.skel.h"
 #include "service.skel.h"
 #include "steer.skel.h"
 #include "tcpincd/bpf_setup.h"
@@ -129,7 +130,7 @@ static int ensure_bpffs(void)
 static int pin_all(struct tcpincd_bpf *b)
 {
 	struct bpf_object *objs[] = { b->svc->obj, b->steer->obj, b->eno->obj,
-				      b->api->obj };
+				      b->api->obj, b->ka->obj };
 	struct bpf_program *p;
 	struct bpf_map *m;
 	char path[PATH_MAX + 64];
@@ -256,7 +257,8 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->steer = tcpinc_steer__open();
 	b->eno = tcpinc_eno__open();
 	b->api = tcpinc_api__open();
-	if (!b->svc || !b->steer || !b->eno || !b->api) {
+	b->ka = tcpinc_keepalive__open();
+	if (!b->svc || !b->steer || !b->eno || !b->api || !b->ka) {
 		e = -errno;
 		fail(err, errlen, "open BPF objects", e);
 		goto out;
@@ -265,6 +267,7 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->eno->rodata->netns_cookie = cookie;
 	b->api->rodata->netns_cookie = cookie;
 	b->steer->rodata->netns_cookie = cookie;
+	b->ka->rodata->netns_cookie = cookie;
 	b->eno->rodata->in_port4 = in_port4;
 	b->eno->rodata->in_port6 = in_port6;
 	b->eno->rodata->eno_gopt = eno_cfg->gopt;
@@ -296,6 +299,8 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 		e = share_maps(b->svc->obj, b->eno->obj);
 	if (!e)
 		e = share_maps(b->svc->obj, b->api->obj);
+	if (!e)
+		e = share_maps(b->svc->obj, b->ka->obj);
 	if (e) {
 		fail(err, errlen, "share maps", e);
 		goto out;
@@ -315,6 +320,11 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 		fail(err, errlen, "load api.bpf.o (verifier)", e);
 		goto out;
 	}
+	e = tcpinc_keepalive__load(b->ka);
+	if (e) {
+		fail(err, errlen, "load keepalive.bpf.o (verifier)", e);
+		goto out;
+	}
 
 	b->eno_conns = bpf_map__fd(b->eno->maps.eno_conns);
 	b->eno_skip = bpf_map__fd(b->eno->maps.eno_skip);
@@ -328,6 +338,8 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->plain_peers = bpf_map__fd(b->svc->maps.plain_peers);
 	b->eno_syn_cfg = bpf_map__fd(b->eno->maps.eno_syn_cfg);
 	b->resume_ids = bpf_map__fd(b->eno->maps.resume_ids);
+	b->ka_by_port = bpf_map__fd(b->ka->maps.ka_by_port);
+	b->ka_seq = bpf_map__fd(b->ka->maps.ka_seq);
 
 	cgfd = open(b->daemon_cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0) {
@@ -388,6 +400,8 @@ void tcpincd_bpf_unload(struct tcpincd_bpf *b)
 	if (b->pin_dir[0])
 		unpin_dir(b->pin_dir);
 	b->pin_dir[0] = '\0';
+	tcpinc_keepalive__destroy(b->ka);
+	b->ka = NULL;
 	tcpinc_api__destroy(b->api);
 	b->api = NULL;
 	tcpinc_eno__destroy(b->eno);
@@ -438,6 +452,7 @@ int tcpincd_bpf_attach(struct tcpincd_bpf *b, int cgfd, const char *path,
 		       const struct tcpincd_policy *pol, char *err,
 		       size_t errlen)
 {
+	struct bpf_object *objs[] = { b->svc->obj, b->api->obj, b->ka->obj };
 	__u64 id;
 	struct tcpincd_attachment *a;
 	struct bpf_program *p;
@@ -472,8 +487,8 @@ int tcpincd_bpf_attach(struct tcpincd_bpf *b, int cgfd, const char *path,
 		snprintf(err, errlen, "policy of %s: %s", path, strerror(-e));
 		return e;
 	}
-	for (i = 0; i < 2; i++) {
-		bpf_object__for_each_program(p, i ? b->api->obj : b->svc->obj) {
+	for (i = 0; i < (int)(sizeof(objs) / sizeof(objs[0])); i++) {
+		bpf_object__for_each_program(p, objs[i]) {
 			e = attach_one(a, p, cgfd);
 			if (e) {
 				snprintf(err, errlen, "attach %s to %s: %s",

@@ -5,6 +5,8 @@
  *   service.bpf.c connect/getname/sock_ops on each attached service cgroup
  *   steer.bpf.c   sk_lookup on the network namespace
  *   api.bpf.c     getsockopt on each attached service cgroup (tcpinc.h)
+ *   keepalive.bpf.c setsockopt/sock_ops on each attached service cgroup
+ *                 (the applications' keep-alive settings, for keepalive.c)
  * All links belong to tcpincd: when it exits, for whatever reason, nothing
  * stays attached and services get plain TCP.
  */
@@ -20,7 +22,7 @@
 #include <tcpinc/shared.h>
 
 #define TCPINCD_MAX_ATTACH 64
-#define TCPINCD_SVC_PROGS 10
+#define TCPINCD_SVC_PROGS 12
 
 /*
  * tcpincd's AEAD policy (--aeads, --aead-prefs, user/tcpincd/eno_cfg.c):
@@ -54,6 +56,7 @@ struct tcpincd_bpf {
 	struct tcpinc_steer *steer;
 	struct tcpinc_eno *eno;
 	struct tcpinc_api *api;
+	struct tcpinc_keepalive *ka;
 	struct bpf_link *eno_link;
 	struct bpf_link *steer_link;
 	char daemon_cg[PATH_MAX]; /* tcpincd's own cgroup, "" if none */
@@ -65,6 +68,7 @@ struct tcpincd_bpf {
 	int eno_conns, eno_skip, out_by_port, out_by_cookie, in_by_port,
 		stats, socks, listen_ports, cg_policy, eno_syn_cfg, resume_ids,
 		plain_peers;
+	int ka_by_port, ka_seq; /* keepalive.bpf.c */
 };
 
 /*
