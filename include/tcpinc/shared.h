@@ -69,6 +69,8 @@ enum tcpinc_reason {
 	TCPINC_AB_ENO_MISMATCH, /* peer encrypts, we fell back (ENO stripped
 				   from its third ACK): abort, never hand its
 				   Init bytes to the application */
+	TCPINC_AB_KEEPALIVE_TIMEOUT, /* keep-alive: the peer answered none of
+					the application's keepcnt rekeys */
 
 	TCPINC_R_MAX
 };

@@ -31,6 +31,7 @@ static const char *const reason_names[TCPINC_R_MAX] = {
 	[TCPINC_AB_APP_RESET] = "app_reset",
 	[TCPINC_AB_INTERNAL] = "internal",
 	[TCPINC_AB_ENO_MISMATCH] = "eno_mismatch",
+	[TCPINC_AB_KEEPALIVE_TIMEOUT] = "keepalive_timeout",
 };
 
 static const char *const counter_names[TCPINC_C_MAX - TCPINC_R_MAX] = {

@@ -142,6 +142,7 @@ static void conn_release(struct conn *c, bool reset)
 		bpf_map_delete_elem(tcpincd.bpf.in_by_port, &c->in_key);
 	if (c->net_cookie)
 		bpf_map_delete_elem(tcpincd.bpf.eno_conns, &c->net_cookie);
+	keepalive_conn_free(c);
 	/* Generations we moved to: our rekeys and our answers to the peer's. */
 	if (c->info_valid && !tcpinc_session_get_info(c->sess, &c->info))
 		tcpincd_count(TCPINC_C_REKEYS, c->info.local_gen);
@@ -564,6 +565,8 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 	if (n < 0)
 		return session_err_reason((int)n);
 	buf_consume(&c->raw, n);
+	if (n > 0)
+		keepalive_heard(c);
 	c->a2n.len = io.net_len;
 	c->n2a.len = io.app_len;
 	account(c, io.app_len - before, 0);

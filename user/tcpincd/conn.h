@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "proto/session_ext.h"
+#include "tcpincd/keepalive.h"
 #include "tcpincd/tcpincd.h"
 
 struct tcpincd_buf {
@@ -75,6 +76,7 @@ struct conn {
 	struct tcpinc_policy_ref pol; /* of the service's attachment */
 	/* the cached secret this connection offered or agreed to resume */
 	struct tcpinc_resume_state resume;
+	struct conn_ka ka; /* keepalive.c */
 };
 
 /* Allocate and link a connection; fds are owned by it from now on. */

@@ -10,6 +10,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "tcpincd/keepalive.h"
 #include "tcpincd/resume.h"
 #include "tcpincd/tcpincd.h"
 
@@ -44,4 +45,5 @@ void tcpincd_tick(void)
 	if (read(tcpincd.timer.fd, &expirations, sizeof(expirations)) < 0)
 		return;
 	tcpincd_resume_expire();
+	keepalive_tick();
 }
