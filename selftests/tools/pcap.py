@@ -6,6 +6,7 @@
     pcap.py grep FILE STRING         segments whose payload holds STRING
                                      ("hex:0a0b..." for bytes)
     pcap.py dump FILE [--port P]     one line per TCP segment (debugging)
+    pcap.py rekeys FILE --port P     empty tcpcrypt rekey frames, each way
 
 Reads classic pcap (what `tcpdump -w` writes), link types Ethernet, Linux
 cooked v1/v2 and raw IP; IPv4 and IPv6 (no extension headers). `--port P`
@@ -23,6 +24,13 @@ payload_bytes adds up the TCP payload captured (retransmissions included).
 also counts occurrences in the concatenated payload of each direction of
 each connection ("stream" count), which catches a string split by
 segmentation.
+
+`rekeys` counts segments whose whole payload is one empty rekey frame (20
+bytes: control 01 = rekey, length 00 11, flags and tag), retransmissions
+once, sent to port P ("to_port") and from it ("from_port"). For each it
+prints {"frames":N,"answered":N,"max_wait":SECONDS}: how many were
+followed by such a frame the other way before the next one this way, and
+the longest wait for that answer.
 """
 
 import json
@@ -50,11 +58,11 @@ def packets(path):
             rh = f.read(16)
             if len(rh) < 16:
                 return
-            _s, _us, caplen, _len = rec.unpack(rh)
+            sec, usec, caplen, _len = rec.unpack(rh)
             data = f.read(caplen)
             if len(data) < caplen:
                 return
-            yield linktype, data
+            yield linktype, data, sec + usec / 1e6
 
 
 def l3(linktype, data):
@@ -77,7 +85,7 @@ def l3(linktype, data):
 
 def tcp_segments(path):
     """Yield dicts for each TCP segment in the capture."""
-    for linktype, data in packets(path):
+    for linktype, data, ts in packets(path):
         r = l3(linktype, data)
         if not r:
             continue
@@ -114,7 +122,7 @@ def tcp_segments(path):
         yield {
             "src": src, "dst": dst, "sport": sport, "dport": dport,
             "seq": seq, "flags": flags, "options": parse_options(opts),
-            "payload": data[off + thl:end],
+            "payload": data[off + thl:end], "ts": ts,
         }
 
 
@@ -206,6 +214,35 @@ def cmd_dump(path, port):
             seg["dport"], seg["seq"], len(seg["payload"]), opts))
 
 
+REKEY_FRAME_HEAD = bytes([0x01, 0x00, 0x11])
+
+
+def cmd_rekeys(path, port):
+    seen = set()
+    times = {"to_port": [], "from_port": []}
+    for seg in tcp_segments(path):
+        p = seg["payload"]
+        if not want(seg, port) or len(p) != 20 or p[:3] != REKEY_FRAME_HEAD:
+            continue
+        d = "to_port" if seg["dport"] == port else "from_port"
+        key = (seg["src"], seg["sport"], seg["dst"], seg["dport"], seg["seq"])
+        if key not in seen:
+            seen.add(key)
+            times[d].append(seg["ts"])
+    res = {}
+    for d, other in (("to_port", "from_port"), ("from_port", "to_port")):
+        own = sorted(times[d])
+        waits = []
+        for i, t in enumerate(own):
+            end = own[i + 1] if i + 1 < len(own) else float("inf")
+            ans = [u for u in times[other] if t <= u < end]
+            if ans:
+                waits.append(min(ans) - t)
+        res[d] = {"frames": len(own), "answered": len(waits),
+                  "max_wait": round(max(waits, default=0.0), 6)}
+    print(json.dumps(res))
+
+
 def main(argv):
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -222,6 +259,8 @@ def main(argv):
         cmd_grep(path, rest[0], port)
     elif cmd == "dump" and not rest:
         cmd_dump(path, port)
+    elif cmd == "rekeys" and not rest and port is not None:
+        cmd_rekeys(path, port)
     else:
         print(__doc__, file=sys.stderr)
         return 2

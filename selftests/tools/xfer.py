@@ -23,10 +23,18 @@ Sequence of one connection:
      a mismatch), close.
 A mismatch or a socket error ends the connection at once (no hold).
 
+--idle SECONDS first keeps the connection idle, sending nothing, until the
+time is up or the socket becomes readable (a socket error then ends the
+connection as "error"). --keepalive IDLE:INTVL:CNT turns SO_KEEPALIVE on
+and sets TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT, in that order, on the
+connected socket, or, with --keepalive-early, before connect() (client) or
+on the listening socket, for accept() to inherit (server).
+
 One JSON line per connection on stdout:
   {"sent":N,"received":N,"sha256_sent":"..","sha256_received":"..",
    "result":"eof"|"error"|"mismatch"|"short","error":"ECONNRESET"|"",
-   "peer":"IP:PORT","local":"IP:PORT","local_at_connect":"IP:PORT", ...}
+   "peer":"IP:PORT","local":"IP:PORT","local_at_connect":"IP:PORT",
+   "elapsed":SECONDS (from connect/accept to the end), ...}
   ("local" is read after the transfer, before closing; "local_at_connect"
   right after connect()/accept())
 Exit status (the worst over all connections): 0 = EOF after exactly the
@@ -41,6 +49,7 @@ import hashlib
 import json
 import os
 import random
+import select
 import socket
 import sys
 import threading
@@ -118,6 +127,7 @@ class Conn:
         self.result = None
         self.error = ""
         self.mismatch_at = -1
+        self.start = time.monotonic()
 
     def _sender(self):
         left = self.args.send_bytes
@@ -197,8 +207,28 @@ class Conn:
                 break
             time.sleep(0.05)
 
+    def _idle(self):
+        """--idle: send nothing for a while; a readable socket ends it."""
+        deadline = time.monotonic() + self.args.idle
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            readable, _w, _x = select.select([self.sock], [], [], left)
+            if readable:
+                # Raises the socket's error (ECONNRESET...); data or EOF
+                # are for the transfer below.
+                self.sock.recv(1, socket.MSG_PEEK)
+                return
+
     def run(self):
         self.sock.settimeout(self.args.timeout)
+        if self.args.idle > 0:
+            try:
+                self._idle()
+            except OSError as exc:
+                self.result, self.error = "error", errname(exc)
+                return self.result
         sender = threading.Thread(target=self._sender, daemon=True)
         sender.start()
         buf = bytearray(IO_SIZE)
@@ -252,6 +282,7 @@ class Conn:
             "peer": fmt_addr(peer),
             "local": fmt_addr(local),
             "local_at_connect": fmt_addr(local_at_connect),
+            "elapsed": round(time.monotonic() - self.start, 3),
         }
         if self.send_error:
             rec["send_error"] = self.send_error
@@ -260,6 +291,15 @@ class Conn:
         if getattr(self, "api", None) is not None:
             rec["api"] = self.api
         print(json.dumps(rec), flush=True)
+
+
+def set_keepalive(sock, spec):
+    """--keepalive IDLE:INTVL:CNT, SO_KEEPALIVE first."""
+    idle, intvl, cnt = (int(v) for v in spec.split(":"))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, intvl)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, cnt)
 
 
 def resolve(host, port, passive=False):
@@ -276,6 +316,8 @@ def one_conn(sock, args, send_dir, recv_dir):
     except OSError:
         peer = local = None
     conn = Conn(sock, args, send_dir, recv_dir)
+    if args.keepalive and not args.keepalive_early:
+        set_keepalive(sock, args.keepalive)
     result = conn.run()
     # tcpinc shows the real local address once its network-side connect()
     # has been issued, which can be a moment after the application's own
@@ -304,6 +346,8 @@ def do_server(args):
     if family == socket.AF_INET6:
         lsock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     lsock.bind(sa)
+    if args.keepalive and args.keepalive_early:
+        set_keepalive(lsock, args.keepalive)
     lsock.listen(16)
     lsock.settimeout(args.accept_timeout)
     results = []
@@ -326,6 +370,8 @@ def do_client(args):
     if args.bind:
         _f, bsa = resolve(args.bind[0], int(args.bind[1]), passive=True)
         sock.bind(bsa)
+    if args.keepalive and args.keepalive_early:
+        set_keepalive(sock, args.keepalive)
     sock.settimeout(args.timeout)
     try:
         sock.connect(sa)
@@ -360,6 +406,12 @@ def main():
     ap.add_argument("--timeout", type=float, default=120.0,
                     help="socket inactivity timeout, seconds")
     ap.add_argument("--accept-timeout", type=float, default=120.0)
+    ap.add_argument("--idle", type=float, default=0.0,
+                    help="seconds to stay idle before the transfer")
+    ap.add_argument("--keepalive", metavar="IDLE:INTVL:CNT",
+                    help="SO_KEEPALIVE with these TCP_KEEP* values")
+    ap.add_argument("--keepalive-early", action="store_true",
+                    help="--keepalive before connect() / on the listener")
     args = ap.parse_args()
 
     if args.mode == "server" and not args.bind:
