@@ -954,6 +954,7 @@ def report_only(path):
 
 def main():
     # report.py holds the statistics, table, targets and plots
+    sys.dont_write_bytecode = True  # no __pycache__ in the source tree
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import report
 

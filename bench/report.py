@@ -198,7 +198,7 @@ def table(bench, cfg, metrics, labels, rows, tgts):
                 detail = f"({t['numerator']:.4g} / {t['denominator']:.4g})"
         else:
             val = f"{t['value_kib']:.1f} KiB" if t.get("value_kib") is not None else "-"
-        out.append(f"  [{t['status']:>7}] {t['target']:56} {val:>9} {detail}".rstrip())
+        out.append(f"  [{t['status']:>7}] {t['target']:62} {val:>9} {detail}".rstrip())
     met = sum(1 for t in tgts if t["status"] == "PASS")
     out.append(f"  {met} of {len(tgts)} targets met")
     if bench.warnings:
