@@ -20,6 +20,7 @@
 #include "eno.skel.h"
 #include "keepalive.skel.h"
 #include "service.skel.h"
+#include "shortcut.skel.h"
 #include "steer.skel.h"
 #include "tcpincd/bpf_setup.h"
 #include "tcpincd/log.h"
@@ -129,8 +130,9 @@ static int ensure_bpffs(void)
 
 static int pin_all(struct tcpincd_bpf *b)
 {
-	struct bpf_object *objs[] = { b->svc->obj, b->steer->obj, b->eno->obj,
-				      b->api->obj, b->ka->obj };
+	struct bpf_object *objs[] = { b->svc->obj,   b->steer->obj,
+				      b->eno->obj,   b->api->obj,
+				      b->ka->obj,    b->sc->obj };
 	struct bpf_program *p;
 	struct bpf_map *m;
 	char path[PATH_MAX + 64];
@@ -234,9 +236,54 @@ static void fail(char *err, size_t errlen, const char *what, int e)
 		 tcpincd_libbpf_tail());
 }
 
+/*
+ * Load a skeleton's object, first giving it owner's maps of the same names
+ * (owner NULL: it is the owner). The error names the object file.
+ */
+static int load_skeleton(struct bpf_object_skeleton *s,
+			 struct bpf_object *owner, char *err, size_t errlen)
+{
+	const char *name = s->name;
+	char what[64];
+	int e = 0;
+
+	if (!strncmp(name, "tcpinc_", 7))
+		name += 7;
+	if (owner) {
+		e = share_maps(owner, *s->obj);
+		if (e) {
+			fail(err, errlen, "share maps", e);
+			return e;
+		}
+	}
+	e = bpf_object__load_skeleton(s);
+	if (e) {
+		snprintf(what, sizeof(what), "load %s.bpf.o (verifier)", name);
+		fail(err, errlen, what, e);
+	}
+	return e;
+}
+
+/* svc owns the shared maps; the others reuse them by name. */
+static int load_all(struct tcpincd_bpf *b, char *err, size_t errlen)
+{
+	struct bpf_object_skeleton *later[] = {
+		b->steer->skeleton, b->eno->skeleton, b->api->skeleton,
+		b->ka->skeleton,    b->sc->skeleton,
+	};
+	size_t i;
+	int e;
+
+	e = load_skeleton(b->svc->skeleton, NULL, err, errlen);
+	for (i = 0; !e && i < sizeof(later) / sizeof(later[0]); i++)
+		e = load_skeleton(later[i], b->svc->obj, err, errlen);
+	return e;
+}
+
 int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
-		     uint16_t in_port6, const struct tcpincd_eno_cfg *eno_cfg,
-		     char *err, size_t errlen)
+		     uint16_t in_port6, uint16_t out_port4, uint16_t out_port6,
+		     const struct tcpincd_eno_cfg *eno_cfg, char *err,
+		     size_t errlen)
 {
 	__u64 cookie = 0;
 	socklen_t len = sizeof(cookie);
@@ -258,7 +305,8 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->eno = tcpinc_eno__open();
 	b->api = tcpinc_api__open();
 	b->ka = tcpinc_keepalive__open();
-	if (!b->svc || !b->steer || !b->eno || !b->api || !b->ka) {
+	b->sc = tcpinc_shortcut__open();
+	if (!b->svc || !b->steer || !b->eno || !b->api || !b->ka || !b->sc) {
 		e = -errno;
 		fail(err, errlen, "open BPF objects", e);
 		goto out;
@@ -268,6 +316,9 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->api->rodata->netns_cookie = cookie;
 	b->steer->rodata->netns_cookie = cookie;
 	b->ka->rodata->netns_cookie = cookie;
+	b->sc->rodata->netns_cookie = cookie;
+	b->sc->rodata->out_port4 = out_port4;
+	b->sc->rodata->out_port6 = out_port6;
 	b->eno->rodata->in_port4 = in_port4;
 	b->eno->rodata->in_port6 = in_port6;
 	b->eno->rodata->eno_gopt = eno_cfg->gopt;
@@ -289,42 +340,9 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 		goto out;
 	}
 
-	e = tcpinc_service__load(b->svc);
-	if (e) {
-		fail(err, errlen, "load service.bpf.o (verifier)", e);
+	e = load_all(b, err, errlen);
+	if (e)
 		goto out;
-	}
-	e = share_maps(b->svc->obj, b->steer->obj);
-	if (!e)
-		e = share_maps(b->svc->obj, b->eno->obj);
-	if (!e)
-		e = share_maps(b->svc->obj, b->api->obj);
-	if (!e)
-		e = share_maps(b->svc->obj, b->ka->obj);
-	if (e) {
-		fail(err, errlen, "share maps", e);
-		goto out;
-	}
-	e = tcpinc_steer__load(b->steer);
-	if (e) {
-		fail(err, errlen, "load steer.bpf.o (verifier)", e);
-		goto out;
-	}
-	e = tcpinc_eno__load(b->eno);
-	if (e) {
-		fail(err, errlen, "load eno.bpf.o (verifier)", e);
-		goto out;
-	}
-	e = tcpinc_api__load(b->api);
-	if (e) {
-		fail(err, errlen, "load api.bpf.o (verifier)", e);
-		goto out;
-	}
-	e = tcpinc_keepalive__load(b->ka);
-	if (e) {
-		fail(err, errlen, "load keepalive.bpf.o (verifier)", e);
-		goto out;
-	}
 
 	b->eno_conns = bpf_map__fd(b->eno->maps.eno_conns);
 	b->eno_skip = bpf_map__fd(b->eno->maps.eno_skip);
@@ -340,6 +358,7 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->resume_ids = bpf_map__fd(b->eno->maps.resume_ids);
 	b->ka_by_port = bpf_map__fd(b->ka->maps.ka_by_port);
 	b->ka_seq = bpf_map__fd(b->ka->maps.ka_seq);
+	b->relay_socks = bpf_map__fd(b->sc->maps.relay_socks);
 
 	cgfd = open(b->daemon_cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0) {
@@ -352,6 +371,19 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	if (!b->eno_link) {
 		e = -errno;
 		fail(err, errlen, "attach ENO sock_ops", e);
+		goto out;
+	}
+	b->sc_link = bpf_program__attach_cgroup(
+		b->sc->progs.tcpinc_shortcut_sockops, cgfd);
+	if (!b->sc_link) {
+		e = -errno;
+		fail(err, errlen, "attach shortcut sock_ops", e);
+		goto out;
+	}
+	if (bpf_prog_attach(bpf_program__fd(b->sc->progs.tcpinc_shortcut_msg),
+			    b->relay_socks, BPF_SK_MSG_VERDICT, 0)) {
+		e = -errno;
+		fail(err, errlen, "attach shortcut sk_msg", e);
 		goto out;
 	}
 	nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -396,10 +428,13 @@ void tcpincd_bpf_unload(struct tcpincd_bpf *b)
 	b->natt = 0;
 	bpf_link__destroy(b->steer_link);
 	bpf_link__destroy(b->eno_link);
-	b->steer_link = b->eno_link = NULL;
+	bpf_link__destroy(b->sc_link);
+	b->steer_link = b->eno_link = b->sc_link = NULL;
 	if (b->pin_dir[0])
 		unpin_dir(b->pin_dir);
 	b->pin_dir[0] = '\0';
+	tcpinc_shortcut__destroy(b->sc);
+	b->sc = NULL;
 	tcpinc_keepalive__destroy(b->ka);
 	b->ka = NULL;
 	tcpinc_api__destroy(b->api);
@@ -452,7 +487,8 @@ int tcpincd_bpf_attach(struct tcpincd_bpf *b, int cgfd, const char *path,
 		       const struct tcpincd_policy *pol, char *err,
 		       size_t errlen)
 {
-	struct bpf_object *objs[] = { b->svc->obj, b->api->obj, b->ka->obj };
+	struct bpf_object *objs[] = { b->svc->obj, b->api->obj, b->ka->obj,
+				      b->sc->obj };
 	__u64 id;
 	struct tcpincd_attachment *a;
 	struct bpf_program *p;
@@ -489,6 +525,9 @@ int tcpincd_bpf_attach(struct tcpincd_bpf *b, int cgfd, const char *path,
 	}
 	for (i = 0; i < (int)(sizeof(objs) / sizeof(objs[0])); i++) {
 		bpf_object__for_each_program(p, objs[i]) {
+			/* sk_msg goes on relay_socks, once (tcpincd_bpf_load) */
+			if (bpf_program__type(p) == BPF_PROG_TYPE_SK_MSG)
+				continue;
 			e = attach_one(a, p, cgfd);
 			if (e) {
 				snprintf(err, errlen, "attach %s to %s: %s",
