@@ -100,9 +100,6 @@ enum tcpinc_counter {
 	TCPINC_C_RESUME_DECLINED, /* our offer to resume answered fresh */
 	TCPINC_C_PLAIN_BYPASS, /* BPF: connects left direct, to a peer known
 				  not to answer ENO (plain_peers) */
-	TCPINC_C_SHORTCUT, /* BPF: local hops whose sender uses the shortcut */
-	TCPINC_C_SHORTCUT_MISSED, /* BPF: ... that sent before its peer was
-				     known, so go by loopback TCP */
 	TCPINC_C_MAX
 };
 

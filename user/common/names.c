@@ -53,8 +53,6 @@ static const char *const counter_names[TCPINC_C_MAX - TCPINC_R_MAX] = {
 	[TCPINC_C_RESUMED - TCPINC_R_MAX] = "resumed",
 	[TCPINC_C_RESUME_DECLINED - TCPINC_R_MAX] = "resume_declined",
 	[TCPINC_C_PLAIN_BYPASS - TCPINC_R_MAX] = "plain_bypass",
-	[TCPINC_C_SHORTCUT - TCPINC_R_MAX] = "shortcut",
-	[TCPINC_C_SHORTCUT_MISSED - TCPINC_R_MAX] = "shortcut_missed",
 };
 
 /* "fallback_" / "abort_" + reason name, built once. */

@@ -20,7 +20,6 @@
 #include "eno.skel.h"
 #include "keepalive.skel.h"
 #include "service.skel.h"
-#include "shortcut.skel.h"
 #include "steer.skel.h"
 #include "tcpincd/bpf_setup.h"
 #include "tcpincd/log.h"
@@ -130,9 +129,8 @@ static int ensure_bpffs(void)
 
 static int pin_all(struct tcpincd_bpf *b)
 {
-	struct bpf_object *objs[] = { b->svc->obj,   b->steer->obj,
-				      b->eno->obj,   b->api->obj,
-				      b->ka->obj,    b->sc->obj };
+	struct bpf_object *objs[] = { b->svc->obj, b->steer->obj, b->eno->obj,
+				      b->api->obj, b->ka->obj };
 	struct bpf_program *p;
 	struct bpf_map *m;
 	char path[PATH_MAX + 64];
@@ -268,8 +266,10 @@ static int load_skeleton(struct bpf_object_skeleton *s,
 static int load_all(struct tcpincd_bpf *b, char *err, size_t errlen)
 {
 	struct bpf_object_skeleton *later[] = {
-		b->steer->skeleton, b->eno->skeleton, b->api->skeleton,
-		b->ka->skeleton,    b->sc->skeleton,
+		b->steer->skeleton,
+		b->eno->skeleton,
+		b->api->skeleton,
+		b->ka->skeleton,
 	};
 	size_t i;
 	int e;
@@ -281,9 +281,8 @@ static int load_all(struct tcpincd_bpf *b, char *err, size_t errlen)
 }
 
 int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
-		     uint16_t in_port6, uint16_t out_port4, uint16_t out_port6,
-		     const struct tcpincd_eno_cfg *eno_cfg, char *err,
-		     size_t errlen)
+		     uint16_t in_port6, const struct tcpincd_eno_cfg *eno_cfg,
+		     char *err, size_t errlen)
 {
 	__u64 cookie = 0;
 	socklen_t len = sizeof(cookie);
@@ -305,8 +304,7 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->eno = tcpinc_eno__open();
 	b->api = tcpinc_api__open();
 	b->ka = tcpinc_keepalive__open();
-	b->sc = tcpinc_shortcut__open();
-	if (!b->svc || !b->steer || !b->eno || !b->api || !b->ka || !b->sc) {
+	if (!b->svc || !b->steer || !b->eno || !b->api || !b->ka) {
 		e = -errno;
 		fail(err, errlen, "open BPF objects", e);
 		goto out;
@@ -316,9 +314,6 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->api->rodata->netns_cookie = cookie;
 	b->steer->rodata->netns_cookie = cookie;
 	b->ka->rodata->netns_cookie = cookie;
-	b->sc->rodata->netns_cookie = cookie;
-	b->sc->rodata->out_port4 = out_port4;
-	b->sc->rodata->out_port6 = out_port6;
 	b->eno->rodata->in_port4 = in_port4;
 	b->eno->rodata->in_port6 = in_port6;
 	b->eno->rodata->eno_gopt = eno_cfg->gopt;
@@ -358,7 +353,6 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->resume_ids = bpf_map__fd(b->eno->maps.resume_ids);
 	b->ka_by_port = bpf_map__fd(b->ka->maps.ka_by_port);
 	b->ka_seq = bpf_map__fd(b->ka->maps.ka_seq);
-	b->relay_socks = bpf_map__fd(b->sc->maps.relay_socks);
 
 	cgfd = open(b->daemon_cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0) {
@@ -371,19 +365,6 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	if (!b->eno_link) {
 		e = -errno;
 		fail(err, errlen, "attach ENO sock_ops", e);
-		goto out;
-	}
-	b->sc_link = bpf_program__attach_cgroup(
-		b->sc->progs.tcpinc_shortcut_sockops, cgfd);
-	if (!b->sc_link) {
-		e = -errno;
-		fail(err, errlen, "attach shortcut sock_ops", e);
-		goto out;
-	}
-	if (bpf_prog_attach(bpf_program__fd(b->sc->progs.tcpinc_shortcut_msg),
-			    b->relay_socks, BPF_SK_MSG_VERDICT, 0)) {
-		e = -errno;
-		fail(err, errlen, "attach shortcut sk_msg", e);
 		goto out;
 	}
 	nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -428,13 +409,10 @@ void tcpincd_bpf_unload(struct tcpincd_bpf *b)
 	b->natt = 0;
 	bpf_link__destroy(b->steer_link);
 	bpf_link__destroy(b->eno_link);
-	bpf_link__destroy(b->sc_link);
-	b->steer_link = b->eno_link = b->sc_link = NULL;
+	b->steer_link = b->eno_link = NULL;
 	if (b->pin_dir[0])
 		unpin_dir(b->pin_dir);
 	b->pin_dir[0] = '\0';
-	tcpinc_shortcut__destroy(b->sc);
-	b->sc = NULL;
 	tcpinc_keepalive__destroy(b->ka);
 	b->ka = NULL;
 	tcpinc_api__destroy(b->api);
@@ -487,8 +465,7 @@ int tcpincd_bpf_attach(struct tcpincd_bpf *b, int cgfd, const char *path,
 		       const struct tcpincd_policy *pol, char *err,
 		       size_t errlen)
 {
-	struct bpf_object *objs[] = { b->svc->obj, b->api->obj, b->ka->obj,
-				      b->sc->obj };
+	struct bpf_object *objs[] = { b->svc->obj, b->api->obj, b->ka->obj };
 	__u64 id;
 	struct tcpincd_attachment *a;
 	struct bpf_program *p;
@@ -525,9 +502,6 @@ int tcpincd_bpf_attach(struct tcpincd_bpf *b, int cgfd, const char *path,
 	}
 	for (i = 0; i < (int)(sizeof(objs) / sizeof(objs[0])); i++) {
 		bpf_object__for_each_program(p, objs[i]) {
-			/* sk_msg goes on relay_socks, once (tcpincd_bpf_load) */
-			if (bpf_program__type(p) == BPF_PROG_TYPE_SK_MSG)
-				continue;
 			e = attach_one(a, p, cgfd);
 			if (e) {
 				snprintf(err, errlen, "attach %s to %s: %s",

@@ -57,8 +57,7 @@ struct tcpincd_bpf {
 	struct tcpinc_eno *eno;
 	struct tcpinc_api *api;
 	struct tcpinc_keepalive *ka;
-	struct tcpinc_shortcut *sc;
-	struct bpf_link *eno_link, *sc_link;
+	struct bpf_link *eno_link;
 	struct bpf_link *steer_link;
 	char daemon_cg[PATH_MAX]; /* tcpincd's own cgroup, "" if none */
 	char cg_root[PATH_MAX];
@@ -68,7 +67,7 @@ struct tcpincd_bpf {
 	/* map fds used on the data path */
 	int eno_conns, eno_skip, out_by_port, out_by_cookie, in_by_port,
 		stats, socks, listen_ports, cg_policy, eno_syn_cfg, resume_ids,
-		plain_peers, relay_socks;
+		plain_peers;
 	int ka_by_port, ka_seq; /* keepalive.bpf.c */
 };
 
@@ -131,13 +130,12 @@ int tcpincd_bpf_join_cgroup(struct tcpincd_bpf *b);
 
 /*
  * Load everything (after tcpincd_bpf_join_cgroup), attach ENO there and
- * sk_lookup to the namespace, pin. in_port4/6, out_port4/6: ports of the
- * inbound and loopback listeners (0: none); eno_cfg: the ENO policy. On error, err holds a message (with libbpf's last lines).
+ * sk_lookup to the namespace, pin. in_port4/6: ports of the inbound
+ * listeners; eno_cfg: the ENO policy. On error, err holds a message (with libbpf's last lines).
  */
 int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
-		     uint16_t in_port6, uint16_t out_port4, uint16_t out_port6,
-		     const struct tcpincd_eno_cfg *eno_cfg, char *err,
-		     size_t errlen);
+		     uint16_t in_port6, const struct tcpincd_eno_cfg *eno_cfg,
+		     char *err, size_t errlen);
 void tcpincd_bpf_unload(struct tcpincd_bpf *b);
 
 int tcpincd_bpf_set_listener(struct tcpincd_bpf *b, enum tcpinc_sock_slot slot,

@@ -166,8 +166,7 @@ static int setup(char *err, size_t errlen)
 	}
 
 	e = tcpincd_bpf_load(&tcpincd.bpf, port[TCPINC_SLOT_IN4],
-			     port[TCPINC_SLOT_IN6], port[TCPINC_SLOT_OUT4],
-			     port[TCPINC_SLOT_OUT6], &eno_cfg, err, errlen);
+			     port[TCPINC_SLOT_IN6], &eno_cfg, err, errlen);
 	if (e)
 		return e;
 
