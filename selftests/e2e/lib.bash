@@ -385,7 +385,9 @@ _ns_kill_all() {
 		[ -n "$pids" ] || return 0
 		# shellcheck disable=SC2086
 		kill -"$sig" $pids 2>/dev/null || true
-		for _ in $(seq 30); do
+		# TERM: `tcpinc run` detaches and removes its cgroup first,
+		# which can take seconds on a loaded machine
+		for _ in $(seq "$([ "$sig" = TERM ] && echo 100 || echo 30)"); do
 			[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && return 0
 			sleep 0.1
 		done
