@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -390,6 +391,9 @@ int main(int argc, char **argv)
 	tcpincd_policy_host(&eno_cfg, tcpincd_resume_default);
 	if (geteuid())
 		goto not_root;
+	/* no core file or ptrace peek may show keys held outside sodium */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		tcpincd_log("PR_SET_DUMPABLE: %s", strerror(errno));
 	if (sodium_init() < 0) {
 		fprintf(stderr, "tcpincd: libsodium initialisation failed\n");
 		return 1;
