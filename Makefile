@@ -138,7 +138,8 @@ $(O)/bench/tcpbench: bench/tools/tcpbench.c
 # libFuzzer targets are built with clang and sanitizers from the same sources.
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iuser \
 	       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(O)/fuzz/%: selftests/fuzz/%.c $(PROTO_SRCS)
+FUZZ_HDRS := $(wildcard selftests/fuzz/*.h user/proto/*.h include/tcpinc/*.h)
+$(O)/fuzz/%: selftests/fuzz/%.c $(PROTO_SRCS) $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(PROTO_SRCS) $(LDLIBS_CRYPTO)
 
