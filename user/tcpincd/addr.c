@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -89,7 +90,13 @@ int tcpincd_stream_socket(int family)
 	 * recv() skips the urgent byte and the relay would lose it. tcpinc
 	 * does not convey urgency (it never sends URGp), only the data.
 	 */
-	if (setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one))) {
+	/*
+	 * No Nagle: tcpincd writes whole frames and batches, and holding a
+	 * small frame back for an ACK only adds latency to what the
+	 * application already decided to send. Accepted sockets inherit it.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one)) ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one))) {
 		int err = -errno;
 
 		close(fd);

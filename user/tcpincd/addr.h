@@ -19,7 +19,8 @@ socklen_t tcpincd_sa_from_ep(struct sockaddr_storage *ss,
 
 /*
  * A non-blocking, close-on-exec TCP socket with urgent data inline
- * (SO_OOBINLINE): every socket tcpincd relays from. fd or -errno.
+ * (SO_OOBINLINE) and no Nagle (TCP_NODELAY): every socket tcpincd relays
+ * from. fd or -errno.
  */
 int tcpincd_stream_socket(int family);
 
