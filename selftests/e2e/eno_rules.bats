@@ -15,15 +15,6 @@ SINK_PORT_FILE=
 setup() { hosts_setup; }
 teardown() { hosts_teardown; }
 
-# A's kernel answers the SYN-ACKs meant for rawsyn.py with RSTs: drop those
-# (not rawsyn.py's own, marked 0x7a). The table goes with the namespace.
-rst_filter_A() {
-	on A nft add table inet rawsyn
-	on A nft add chain inet rawsyn out '{ type filter hook output priority 0; }'
-	on A nft add rule inet rawsyn out tcp sport 40000-49999 \
-		tcp flags rst meta mark != 0x7a drop
-}
-
 # sink HOST MODE ADDR: a service on ADDR:PORT that appends what each
 # connection sends to $T/sink.data (MODE as for xfer_run: tcpinc, plain).
 sink() {

@@ -362,6 +362,15 @@ pid_of_comm() {
 
 # make_cgroup NAME: make a cgroup v2 directory for this test and set CG to
 # its path (teardown removes it). Not in $(...): call it directly.
+# A's kernel answers the SYN-ACKs meant for rawsyn.py with RSTs: drop those
+# (not rawsyn.py's own, marked 0x7a). The table goes with the namespace.
+rst_filter_A() {
+	on A nft add table inet rawsyn
+	on A nft add chain inet rawsyn out '{ type filter hook output priority 0; }'
+	on A nft add rule inet rawsyn out tcp sport 40000-49999 \
+		tcp flags rst meta mark != 0x7a drop
+}
+
 make_cgroup() {
 	CG=$CG_ROOT/tci-$BATS_TEST_NUMBER-$RUN_ID-$1
 	mkdir "$CG"

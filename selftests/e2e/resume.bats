@@ -49,15 +49,6 @@ row_of() {
 	if [ "$1" = A ]; then conn_row A remote "$ADDR_B:$PORT"; else conn_row B local "$ADDR_B:$PORT"; fi
 }
 
-# A's kernel answers the SYN-ACKs meant for rawsyn.py with RSTs: drop those
-# (not rawsyn.py's own, marked 0x7a). The table goes with the namespace.
-rst_filter_A() {
-	on A nft add table inet rawsyn
-	on A nft add chain inet rawsyn out '{ type filter hook output priority 0; }'
-	on A nft add rule inet rawsyn out tcp sport 40000-49999 \
-		tcp flags rst meta mark != 0x7a drop
-}
-
 # listener_cgb: a service in B's resuming cgroup listening on PORT.
 listener_cgb() {
 	_start_app sink B "cgroup:$CGB" python3 -c '
