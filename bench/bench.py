@@ -48,7 +48,9 @@ min..max:
                RSS before) / N on each host
 
 Environment: BENCH_QUICK=1 (2 reps, short runs, 1,000 idle connections),
-BENCH_REPS, BENCH_MEM_CONNS, BENCH_OUT (default bench/out).
+BENCH_REPS, BENCH_MEM_CONNS, BENCH_OUT (default bench/out). For working on
+one figure: BENCH_TESTS (comma-separated test names below, and "memory")
+and BENCH_CONTENDERS (comma-separated contender names) run a subset.
 `bench.py --report OUT/results.json` prints the table and redraws the plots
 of an earlier run (into BENCH_OUT, default the file's directory).
 Writes results.json, runs.csv, summary.csv, table.txt and *.png to the
@@ -139,6 +141,23 @@ TESTS = [
     ("connect", "connect", [], CONNECT),
     ("ttfb_first", "connect", [], ["fb_first"]),
 ]
+
+
+
+def env_list(name):
+    v = os.environ.get(name, "").strip()
+    return [x.strip() for x in v.split(",") if x.strip()] if v else None
+
+
+ONLY_TESTS = env_list("BENCH_TESTS")
+ONLY_CONTENDERS = env_list("BENCH_CONTENDERS")
+if ONLY_TESTS:
+    TESTS = [t for t in TESTS if t[0] in ONLY_TESTS]
+if ONLY_CONTENDERS:
+    TESTS = [(t, m, e, [n for n in names if n in ONLY_CONTENDERS])
+             for t, m, e, names in TESTS]
+    TESTS = [t for t in TESTS if t[3]]
+MEASURE_MEMORY = not ONLY_TESTS or "memory" in ONLY_TESTS
 
 # metric -> (title, unit, higher is better)
 METRICS = {
@@ -838,10 +857,11 @@ class Bench:
                     self.measure(rep, test, mode, extra, name)
                     done += 1
         log(f"{done} of {n_runs} runs done, {self.failed_runs} failed")
-        self.measure_memory()
+        if MEASURE_MEMORY:
+            self.measure_memory()
         self.info["duration_s"] = round(time.monotonic() - t_start)
-        if all(r["result"] is None for r in self.runs
-               if r["contender"] == "plain"):
+        plain = [r for r in self.runs if r["contender"] == "plain"]
+        if plain and all(r["result"] is None for r in plain):
             raise HarnessError("every plain-TCP run failed: the harness is broken")
 
     # ---- teardown -----------------------------------------------------------

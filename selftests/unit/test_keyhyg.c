@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "proto/frame.h"
+#include "proto/guarded.h"
 #include "proto/init_msg.h"
 #include "proto/keysched.h"
 #include "proto/session.h"
@@ -34,7 +35,7 @@ static struct {
 	void *p;
 	size_t n;
 } guarded[MAX_LIVE];
-static int guarded_live, guarded_untracked, unwiped_frees;
+static int guarded_live, guarded_untracked, unwiped_frees, guarded_allocs;
 static long ctx_live;
 
 void *sodium_malloc(const size_t size)
@@ -48,6 +49,7 @@ void *sodium_malloc(const size_t size)
 	p = real(size);
 	if (!p)
 		return NULL;
+	guarded_allocs++;
 	for (i = 0; i < MAX_LIVE && guarded[i].p; i++)
 		;
 	if (i == MAX_LIVE) {
@@ -106,9 +108,13 @@ void EVP_CIPHER_CTX_free(EVP_CIPHER_CTX *c)
 /* AEAD contexts OpenSSL itself keeps (its DRBG), counted after warm-up. */
 static long ctx_base;
 
-/* Nothing secret is left: every guarded region freed and wiped first. */
+/*
+ * Nothing secret is left: every guarded region freed and wiped first
+ * (the pool, when on, is drained: its regions must be wiped too).
+ */
 static void check_clean(void)
 {
+	tcpinc_guarded_pool_drain();
 	CHECK_EQ(guarded_live, 0);
 	CHECK_EQ(guarded_untracked, 0);
 	CHECK_EQ(unwiped_frees, 0);
@@ -469,6 +475,57 @@ static void test_rekey_keys_follow_schedule(void)
 	check_clean();
 }
 
+/* Every guarded region still live holds only zeros. */
+static bool live_regions_wiped(void)
+{
+	int i;
+
+	for (i = 0; i < MAX_LIVE; i++)
+		if (guarded[i].p && !sodium_is_zero(guarded[i].p, guarded[i].n))
+			return false;
+	return true;
+}
+
+/*
+ * tcpincd's pool: a released session's region is wiped and kept, the
+ * next session gets it back instead of a new mapping, the cap holds,
+ * and draining frees everything wiped.
+ */
+static void test_pool_reuses_wiped_regions(void)
+{
+	struct tcpinc_resume_state st;
+	struct end a, b;
+	int allocs;
+
+	tcpinc_guarded_pool_set(3);
+	pair_ready(&a, &b, 0x23);
+	end_free(&a);
+	end_free(&b);
+	CHECK_EQ(tcpinc_guarded_pool_count(), 2u);
+	CHECK_EQ(guarded_live, 2);
+	CHECK(live_regions_wiped());
+
+	allocs = guarded_allocs;
+	pair_ready(&a, &b, 0x23);
+	CHECK_EQ(guarded_allocs, allocs); /* both reused */
+	CHECK_EQ(tcpinc_guarded_pool_count(), 0u);
+	/* ss[i+1] is another size: a new region, pooled when cleared */
+	CHECK_EQ(tcpinc_session_take_resume_state(a.s, &st), 0);
+	CHECK_EQ(guarded_allocs, allocs + 1);
+	tcpinc_resume_state_clear(&st);
+	end_free(&a);
+	end_free(&b);
+	CHECK_EQ(tcpinc_guarded_pool_count(), 3u);
+	CHECK(live_regions_wiped());
+
+	/* a smaller cap frees the surplus (wiped, as the wrapper checks) */
+	tcpinc_guarded_pool_set(1);
+	CHECK_EQ(tcpinc_guarded_pool_count(), 1u);
+	CHECK_EQ(guarded_live, 1);
+	check_clean();
+	tcpinc_guarded_pool_set(0);
+}
+
 int main(void)
 {
 	struct end a, b;
@@ -489,5 +546,11 @@ int main(void)
 	TEST_RUN(test_secrets_lifecycle);
 	TEST_RUN(test_secrets_wiped_on_error);
 	TEST_RUN(test_rekey_keys_follow_schedule);
+	TEST_RUN(test_pool_reuses_wiped_regions);
+	/* The same scenarios with tcpincd's pool of released regions on. */
+	tcpinc_guarded_pool_set(8);
+	TEST_RUN(test_secrets_lifecycle);
+	TEST_RUN(test_secrets_wiped_on_error);
+	tcpinc_guarded_pool_set(0);
 	return TEST_EXIT();
 }

@@ -10,6 +10,7 @@
 
 #include "proto/ecdh.h"
 #include "proto/frame.h"
+#include "proto/guarded.h"
 #include "proto/init_msg.h"
 #include "proto/keysched.h"
 #include "proto/session.h"
@@ -24,7 +25,7 @@ enum {
 };
 
 /*
- * Everything secret, in one guarded sodium_malloc() region (mlocked,
+ * Everything secret, in one guarded region (proto/guarded.h) (mlocked,
  * guard pages, left out of core dumps), each field wiped as soon as
  * RFC 8548 allows:
  * - priv: our ephemeral private key, from keygen until ES is computed
@@ -146,12 +147,11 @@ session_alloc(const struct tcpinc_session_cfg *cfg)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	s->sec = sodium_malloc(sizeof(*s->sec));
+	s->sec = tcpinc_guarded_alloc(sizeof(*s->sec));
 	if (!s->sec) {
 		free(s);
 		return NULL;
 	}
-	sodium_memzero(s->sec, sizeof(*s->sec));
 	s->role = s->key_role = cfg->role;
 	s->tep = cfg->tep;
 	s->kex = tcpinc_kex_find(cfg->tep);
@@ -185,7 +185,7 @@ void tcpinc_session_free(struct tcpinc_session *s)
 	if (!s)
 		return;
 	wipe_secrets(s);
-	sodium_free(s->sec);
+	tcpinc_guarded_free(s->sec, sizeof(*s->sec));
 	drop_transcript(s);
 	free(s);
 }
@@ -658,7 +658,7 @@ int tcpinc_session_take_resume_state(struct tcpinc_session *s,
 		return -EAGAIN;
 	if (!s->have_next)
 		return -ENOENT;
-	out->ss = sodium_malloc(TCPINC_K_LEN);
+	out->ss = tcpinc_guarded_alloc(TCPINC_K_LEN);
 	if (!out->ss)
 		return -ENOMEM;
 	err = tcpinc_keysched_resume(out->resume, s->sec->ss);
@@ -685,10 +685,7 @@ void tcpinc_resume_state_clear(struct tcpinc_resume_state *st)
 {
 	if (!st)
 		return;
-	if (st->ss) {
-		sodium_memzero(st->ss, TCPINC_K_LEN);
-		sodium_free(st->ss);
-	}
+	tcpinc_guarded_free(st->ss, TCPINC_K_LEN);
 	sodium_memzero(st, sizeof(*st));
 }
 

@@ -335,6 +335,22 @@ static void publish_api(struct conn *c)
 		tcpincd_count(TCPINC_C_BPF_ERRORS, 1);
 }
 
+/*
+ * Once the session has keys both ways: count it, cache what resumes the
+ * next one, and hold its info for the API. A resumed session is ready
+ * from the start, a fresh one after the Init exchange. True the first time.
+ */
+static bool note_ready(struct conn *c)
+{
+	if (c->info_valid || !tcpinc_session_ready(c->sess) ||
+	    tcpinc_session_get_info(c->sess, &c->info))
+		return false;
+	c->info_valid = true;
+	tcpincd_count(TCPINC_C_HANDSHAKES, 1);
+	conn_resume_keep(c);
+	return true;
+}
+
 static void decide_mode(struct conn *c)
 {
 	int err;
@@ -357,6 +373,7 @@ static void decide_mode(struct conn *c)
 		}
 		c->mode = MODE_CRYPT;
 		c->gen_start = tcpincd_now();
+		note_ready(c); /* resumed: published below with its ID */
 	} else {
 		c->reason = c->eno.reason;
 		c->mode = MODE_PLAIN;
@@ -599,13 +616,8 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 		c->peer_finp = true;
 	if (n > 0)
 		*progress = true;
-	if (!c->info_valid && tcpinc_session_ready(c->sess) &&
-	    tcpinc_session_get_info(c->sess, &c->info) == 0) {
-		c->info_valid = true;
-		tcpincd_count(TCPINC_C_HANDSHAKES, 1);
-		conn_resume_keep(c);
+	if (note_ready(c))
 		publish_api(c);
-	}
 	return 0;
 }
 

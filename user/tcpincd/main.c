@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "common/ctl.h"
+#include "proto/guarded.h"
 #include "tcpincd/addr.h"
 #include "tcpincd/conn.h"
 #include "tcpincd/log.h"
@@ -33,6 +34,9 @@
 #include "tcpincd/policy.h"
 #include "tcpincd/resume.h"
 #include "tcpincd/tcpincd.h"
+
+/* Released, wiped secret regions kept for reuse (16 KiB of address space each). */
+#define GUARDED_POOL 64
 
 struct tcpincd tcpincd = {
 	/* RFC 8548 §3.8 sets no numbers: an hour, or far below AEAD limits. */
@@ -219,6 +223,7 @@ static void teardown(void)
 		conn_free(tcpincd.conns);
 	conn_reap();
 	tcpincd_resume_flush(NULL);
+	tcpinc_guarded_pool_drain();
 	for (i = 0; i < TCPINC_SLOT_MAX; i++)
 		if (tcpincd.lst[i].fd >= 0)
 			close(tcpincd.lst[i].fd);
@@ -398,6 +403,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tcpincd: libsodium initialisation failed\n");
 		return 1;
 	}
+	/* wiped session regions are reused: no mmap/mlock/munmap per connection */
+	tcpinc_guarded_pool_set(GUARDED_POOL);
 	tcpincd_libbpf_capture();
 
 	if (daemonize) {
