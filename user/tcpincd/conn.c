@@ -382,6 +382,8 @@ static void decide_mode(struct conn *c)
 			tcpincd_plain_peer_note(&c->remote);
 	}
 	publish_api(c);
+	/* bytes may have come before either socket was watched for them */
+	c->app_rd_more = c->net_rd_more = true;
 	conn_event(c, false, 0);
 }
 
@@ -446,14 +448,22 @@ static int flush(int fd, struct tcpincd_buf *b, bool *progress)
 	return 0;
 }
 
-/* recv() into dst; sets *eof on 0. Returns bytes, 0 (EAGAIN/EOF) or -errno. */
-static ssize_t recv_some(int fd, uint8_t *dst, size_t len, bool *eof)
+/*
+ * recv() into dst if *more says there may be bytes; sets *eof on 0 and
+ * clears *more once a read comes back short. Returns bytes, 0
+ * (nothing to read, or EOF) or -errno.
+ */
+static ssize_t recv_some(int fd, uint8_t *dst, size_t len, bool *eof,
+			 bool *more)
 {
 	ssize_t n;
 
+	if (!*more)
+		return 0;
 	do
 		n = recv(fd, dst, len, 0);
 	while (n < 0 && errno == EINTR);
+	*more = n == (ssize_t)len;
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -errno;
 	if (n == 0)
@@ -505,7 +515,7 @@ static unsigned int pump_app_to_net(struct conn *c, bool *progress)
 		if (!buf_room(&c->a2n))
 			return 0;
 		n = recv_some(c->app.fd, buf_tail(&c->a2n), buf_room(&c->a2n),
-			      &c->app_rd_eof);
+			      &c->app_rd_eof, &c->app_rd_more);
 		if (n < 0)
 			return TCPINC_AB_APP_RESET;
 		c->a2n.len += n;
@@ -527,7 +537,7 @@ static unsigned int pump_app_to_net(struct conn *c, bool *progress)
 	if (frames > BATCH_FRAMES)
 		frames = BATCH_FRAMES;
 	n = recv_some(c->app.fd, scratch, frames * TCPINC_FRAME_DATA_MAX,
-		      &c->app_rd_eof);
+		      &c->app_rd_eof, &c->app_rd_more);
 	if (n < 0)
 		return TCPINC_AB_APP_RESET;
 	if (n == 0 && !c->app_rd_eof)
@@ -577,7 +587,7 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 		if (!buf_room(&c->n2a))
 			return 0;
 		n = recv_some(c->net.fd, buf_tail(&c->n2a), buf_room(&c->n2a),
-			      &c->net_rd_eof);
+			      &c->net_rd_eof, &c->net_rd_more);
 		if (n < 0)
 			return TCPINC_AB_PEER_RESET;
 		c->n2a.len += n;
@@ -589,7 +599,8 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 		buf_compact(&c->raw);
 		if (buf_room(&c->raw)) {
 			n = recv_some(c->net.fd, buf_tail(&c->raw),
-				      buf_room(&c->raw), &c->net_rd_eof);
+				      buf_room(&c->raw), &c->net_rd_eof,
+				      &c->net_rd_more);
 			if (n < 0)
 				return TCPINC_AB_PEER_RESET;
 			c->raw.len += n;
@@ -767,5 +778,7 @@ void conn_event(struct conn *c, bool is_app, uint32_t events)
 		conn_abort(c, is_app ? TCPINC_AB_APP_RESET : TCPINC_AB_PEER_RESET);
 		return;
 	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR))
+		*(is_app ? &c->app_rd_more : &c->net_rd_more) = true;
 	conn_pump(c);
 }

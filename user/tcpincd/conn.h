@@ -53,6 +53,11 @@ struct conn {
 	struct tcpincd_buf n2a; /* bytes for the application */
 
 	bool app_rd_eof, net_rd_eof; /* read() returned 0 */
+	/*
+	 * Worth a read(): epoll said readable, or the last read filled what
+	 * it asked for. Saves a failing read per socket and pump round.
+	 */
+	bool app_rd_more, net_rd_more;
 	bool app_wr_shut, net_wr_shut; /* we sent our FIN */
 	bool fin_queued; /* crypt: our FINp frame is in a2n */
 	bool peer_finp; /* crypt: the peer's FINp frame arrived */
