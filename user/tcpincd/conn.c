@@ -13,7 +13,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -102,6 +104,7 @@ struct conn *conn_new(int app_fd, int net_fd, bool outbound)
 	c->app = (struct tcpincd_ev){ .kind = EV_CONN_APP, .fd = app_fd, .owner = c };
 	c->net = (struct tcpincd_ev){ .kind = EV_CONN_NET, .fd = net_fd, .owner = c };
 	c->outbound = outbound;
+	c->a2n_pipe = c->n2a_pipe = TCPINCD_PIPE_NONE;
 	c->role = outbound ? 0 : 1;
 	c->mode = MODE_PENDING;
 	c->next = tcpincd.conns;
@@ -153,6 +156,8 @@ static void conn_release(struct conn *c, bool reset)
 	buf_free(&c->a2n);
 	buf_free(&c->raw);
 	buf_free(&c->n2a);
+	tcpincd_pipe_close(&c->a2n_pipe);
+	tcpincd_pipe_close(&c->n2a_pipe);
 	conn_unlink(c);
 	/*
 	 * Later events of the current epoll batch may still point at c:
@@ -377,6 +382,10 @@ static void decide_mode(struct conn *c)
 	} else {
 		c->reason = c->eno.reason;
 		c->mode = MODE_PLAIN;
+		/* no pipes (out of descriptors): the copy path does it all */
+		if (tcpincd_pipe_open(&c->a2n_pipe) ||
+		    tcpincd_pipe_open(&c->n2a_pipe))
+			tcpincd_pipe_close(&c->a2n_pipe);
 		/* the peer does not run ENO: its next ones need no detour */
 		if (c->outbound && c->reason == TCPINC_FB_SYNACK_NO_ENO)
 			tcpincd_plain_peer_note(&c->remote);
@@ -472,6 +481,39 @@ static ssize_t recv_some(int fd, uint8_t *dst, size_t len, bool *eof,
 }
 
 /*
+ * Plain: move fd's bytes into the pipe (no copy) or, without one, into the
+ * copy buffer. The pipe fills only when both are empty and the buffer
+ * only while the pipe is, so bytes never pass each other.
+ * splice() gives nothing at an urgent mark (tcp_read_sock() stops there)
+ * although the socket has bytes: then one recv() takes the urgent byte
+ * inline (SO_OOBINLINE). Returns bytes, 0 or -errno.
+ */
+static ssize_t plain_read(int fd, struct tcpincd_buf *b,
+			  struct tcpincd_pipe *p, bool *eof, bool *more)
+{
+	ssize_t n;
+	int inq = 0;
+
+	if (!*more || p->len)
+		return 0;
+	if (p->rd >= 0 && !b->len) {
+		n = tcpincd_pipe_fill(p, fd, eof, more);
+		if (n || *eof)
+			return n;
+		if (ioctl(fd, SIOCINQ, &inq) || inq <= 0)
+			return 0;
+		*more = true;
+	}
+	buf_compact(b);
+	if (!buf_room(b))
+		return 0;
+	n = recv_some(fd, buf_tail(b), buf_room(b), eof, more);
+	if (n > 0)
+		b->len += n;
+	return n;
+}
+
+/*
  * Start a new local key generation when the policy says so (RFC 8548
  * §3.8): the session appends an empty rekey frame; the data that follows
  * uses the new keys. A rekey still unanswered (-EBUSY) or no room for the
@@ -511,14 +553,10 @@ static unsigned int pump_app_to_net(struct conn *c, bool *progress)
 	if (c->app_rd_eof || !can_send(c))
 		return 0;
 	if (c->mode == MODE_PLAIN) {
-		buf_compact(&c->a2n);
-		if (!buf_room(&c->a2n))
-			return 0;
-		n = recv_some(c->app.fd, buf_tail(&c->a2n), buf_room(&c->a2n),
-			      &c->app_rd_eof, &c->app_rd_more);
+		n = plain_read(c->app.fd, &c->a2n, &c->a2n_pipe,
+			       &c->app_rd_eof, &c->app_rd_more);
 		if (n < 0)
 			return TCPINC_AB_APP_RESET;
-		c->a2n.len += n;
 		account(c, 0, n);
 		*progress |= n > 0 || c->app_rd_eof;
 		return 0;
@@ -581,16 +619,16 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 	size_t before;
 
 	if (c->mode == MODE_PLAIN) {
+		struct tcpincd_pipe none = TCPINCD_PIPE_NONE;
+
 		if (c->net_rd_eof)
 			return 0;
-		buf_compact(&c->n2a);
-		if (!buf_room(&c->n2a))
-			return 0;
-		n = recv_some(c->net.fd, buf_tail(&c->n2a), buf_room(&c->n2a),
-			      &c->net_rd_eof, &c->net_rd_more);
+		/* init_watch looks at the first bytes: they take the copy path */
+		n = plain_read(c->net.fd, &c->n2a,
+			       c->init_watch ? &none : &c->n2a_pipe,
+			       &c->net_rd_eof, &c->net_rd_more);
 		if (n < 0)
 			return TCPINC_AB_PEER_RESET;
-		c->n2a.len += n;
 		account(c, n, 0);
 		*progress |= n > 0 || c->net_rd_eof;
 		return 0;
@@ -668,11 +706,11 @@ static void propagate_eof(struct conn *c)
 
 	if (c->init_watch)
 		return;
-	if (out_done && !c->a2n.len && !c->net_wr_shut) {
+	if (out_done && !c->a2n.len && !c->a2n_pipe.len && !c->net_wr_shut) {
 		shutdown(c->net.fd, SHUT_WR);
 		c->net_wr_shut = true;
 	}
-	if (in_done && !c->n2a.len && !c->app_wr_shut) {
+	if (in_done && !c->n2a.len && !c->n2a_pipe.len && !c->app_wr_shut) {
 		shutdown(c->app.fd, SHUT_WR);
 		c->app_wr_shut = true;
 	}
@@ -684,19 +722,19 @@ static void update_interest(struct conn *c)
 
 	if (!c->app_rd_eof && can_send(c))
 		ae |= EPOLLIN;
-	if (c->n2a.len && !c->init_watch)
+	if ((c->n2a.len || c->n2a_pipe.len) && !c->init_watch)
 		ae |= EPOLLOUT;
 	if (!c->net_rd_eof)
 		ne |= EPOLLIN;
-	if (c->a2n.len)
+	if (c->a2n.len || c->a2n_pipe.len)
 		ne |= EPOLLOUT;
-	/* Full buffers stop reading their source until drained. */
-	if (c->mode == MODE_PLAIN ? !c->a2n.cap || c->a2n.len == c->a2n.cap :
-				    c->a2n.len + TCPINC_FRAME_MAX +
-						    TCPINC_FRAME_OVERHEAD >
-					    c->a2n.cap)
+	/* Full buffers (any bytes in a pipe) stop reading their source. */
+	if (c->mode == MODE_PLAIN ?
+		    !c->a2n.cap || c->a2n.len == c->a2n.cap || c->a2n_pipe.len :
+		    c->a2n.len + TCPINC_FRAME_MAX + TCPINC_FRAME_OVERHEAD >
+			    c->a2n.cap)
 		ae &= ~EPOLLIN;
-	if (c->mode == MODE_PLAIN ? c->n2a.len == c->n2a.cap :
+	if (c->mode == MODE_PLAIN ? c->n2a.len == c->n2a.cap || c->n2a_pipe.len :
 				    c->raw.len == c->raw.cap)
 		ne &= ~EPOLLIN;
 	set_interest(&c->app, &c->app_events, ae);
@@ -712,11 +750,17 @@ static void conn_pump(struct conn *c)
 	do {
 		progress = false;
 		err = flush(c->net.fd, &c->a2n, &progress);
+		if (!err)
+			err = tcpincd_pipe_drain(&c->a2n_pipe, c->net.fd,
+						 &progress);
 		if (err) {
 			conn_abort(c, TCPINC_AB_PEER_RESET);
 			return;
 		}
 		err = c->init_watch ? 0 : flush(c->app.fd, &c->n2a, &progress);
+		if (!err && !c->init_watch)
+			err = tcpincd_pipe_drain(&c->n2a_pipe, c->app.fd,
+						 &progress);
 		if (err) {
 			conn_abort(c, TCPINC_AB_APP_RESET);
 			return;

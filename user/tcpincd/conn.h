@@ -18,6 +18,7 @@
 
 #include "proto/session_ext.h"
 #include "tcpincd/keepalive.h"
+#include "tcpincd/pipe.h"
 #include "tcpincd/tcpincd.h"
 
 struct tcpincd_buf {
@@ -51,6 +52,8 @@ struct conn {
 	struct tcpincd_buf a2n; /* bytes for the network: plain data or frames */
 	struct tcpincd_buf raw; /* crypt: bytes from the network to decrypt */
 	struct tcpincd_buf n2a; /* bytes for the application */
+	/* plain: the same two directions in the kernel (pipe.h) */
+	struct tcpincd_pipe a2n_pipe, n2a_pipe;
 
 	bool app_rd_eof, net_rd_eof; /* read() returned 0 */
 	/*
