@@ -8,6 +8,7 @@
 #define SPLICE_FLAGS (SPLICE_F_NONBLOCK | SPLICE_F_MOVE)
 /* More than a pipe holds: one call takes whatever fits. */
 #define SPLICE_ASK (1u << 20)
+#define PIPE_BYTES (256 * 1024)
 
 int tcpincd_pipe_open(struct tcpincd_pipe *p)
 {
@@ -18,6 +19,8 @@ int tcpincd_pipe_open(struct tcpincd_pipe *p)
 		return -errno;
 	p->rd = fds[0];
 	p->wr = fds[1];
+	/* room for more segments per call (best effort: limits may refuse) */
+	fcntl(p->wr, F_SETPIPE_SZ, PIPE_BYTES);
 	return 0;
 }
 
