@@ -35,7 +35,8 @@ void tcpinc_frame_key_free(struct tcpinc_frame_key *fk);
 
 /*
  * Seal data[0..len) (len <= TCPINC_FRAME_DATA_MAX) into one frame at out,
- * which starts at stream offset off. data may not overlap out.
+ * which starts at stream offset off. data may be exactly out +
+ * TCPINC_FRAME_DATA_OFF (sealed in place), but may not otherwise overlap out.
  * Returns the frame length, -ENOBUFS if cap is too small, -EMSGSIZE.
  */
 ssize_t tcpinc_frame_seal(struct tcpinc_frame_key *fk, uint64_t off, bool rekey,

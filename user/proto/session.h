@@ -31,6 +31,8 @@
 #define TCPINC_FRAME_OVERHEAD 20
 /* Application bytes per frame at most (no urgent field). */
 #define TCPINC_FRAME_DATA_MAX 65518
+/* Where a frame's application bytes start (header 3 + flags 1). */
+#define TCPINC_FRAME_DATA_OFF 4
 /* Largest Init message tcpincd accepts; longer ones abort. */
 #define TCPINC_INIT_MAX 2048
 
@@ -105,6 +107,8 @@ bool tcpinc_session_ready(const struct tcpinc_session *s);
  * With fin set and all of `len` consumed, the last frame carries FINp (an
  * empty frame if len is 0); no output is allowed after that. Returns bytes
  * consumed or -errno (-EAGAIN if not ready, -EPIPE after FINp).
+ * data may already sit where the frame's data goes (io->net_out +
+ * io->net_len + TCPINC_FRAME_DATA_OFF, one frame's worth): sealed in place.
  */
 ssize_t tcpinc_session_output(struct tcpinc_session *s, const uint8_t *data,
 			      size_t len, bool fin, struct tcpinc_io *io);

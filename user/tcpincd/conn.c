@@ -37,9 +37,6 @@
 /* Closed connections waiting for the end of the epoll batch. */
 static struct conn *graveyard;
 
-/* Plaintext read from an application before it is sealed into a2n. */
-static uint8_t scratch[BATCH_FRAMES * TCPINC_FRAME_DATA_MAX];
-
 static uint8_t *buf_tail(struct tcpincd_buf *b)
 {
 	return b->p + b->off + b->len;
@@ -480,6 +477,35 @@ static ssize_t recv_some(int fd, uint8_t *dst, size_t len, bool *eof,
 	return n;
 }
 
+/* recv_some() scattered over iov. */
+static ssize_t recv_iov(int fd, struct iovec *iov, size_t n_iov, bool *eof,
+			bool *more)
+{
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = n_iov };
+	size_t want = 0, i;
+	ssize_t n;
+
+	if (!*more)
+		return 0;
+	for (i = 0; i < n_iov; i++)
+		want += iov[i].iov_len;
+	do
+		n = recvmsg(fd, &mh, 0);
+	while (n < 0 && errno == EINTR);
+	*more = n == (ssize_t)want;
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	if (n == 0)
+		*eof = true;
+	return n;
+}
+
+/* Where the data of the i-th full frame from base goes (frame.h layout). */
+static uint8_t *frame_data(uint8_t *base, size_t i)
+{
+	return base + i * TCPINC_FRAME_MAX + TCPINC_FRAME_DATA_OFF;
+}
+
 /*
  * Plain: move fd's bytes into the pipe (no copy) or, without one, into the
  * copy buffer. The pipe fills only when both are empty and the buffer
@@ -546,8 +572,10 @@ static unsigned int maybe_rekey(struct conn *c)
 /* Application -> network. Returns 0 or an abort reason. */
 static unsigned int pump_app_to_net(struct conn *c, bool *progress)
 {
-	size_t room, frames, off, chunk;
+	struct iovec iov[BATCH_FRAMES];
+	size_t room, frames, off, chunk, i;
 	struct tcpinc_io io;
+	uint8_t *base;
 	ssize_t n, r;
 
 	if (c->app_rd_eof || !can_send(c))
@@ -561,9 +589,17 @@ static unsigned int pump_app_to_net(struct conn *c, bool *progress)
 		*progress |= n > 0 || c->app_rd_eof;
 		return 0;
 	}
+	/* Rekey first: its frame goes before the bytes read below. */
+	if (c->app_rd_more) {
+		unsigned int reason = maybe_rekey(c);
+
+		if (reason)
+			return reason;
+	}
 	/*
 	 * Read only what fits sealed (room for a rekey frame kept), so what
-	 * we read is always sealed at once: up to BATCH_FRAMES full frames.
+	 * we read is always sealed at once: up to BATCH_FRAMES full frames,
+	 * each read straight to where its data goes in a2n and sealed there.
 	 */
 	buf_compact(&c->a2n);
 	room = buf_room(&c->a2n);
@@ -574,20 +610,22 @@ static unsigned int pump_app_to_net(struct conn *c, bool *progress)
 		return 0;
 	if (frames > BATCH_FRAMES)
 		frames = BATCH_FRAMES;
-	n = recv_some(c->app.fd, scratch, frames * TCPINC_FRAME_DATA_MAX,
-		      &c->app_rd_eof, &c->app_rd_more);
+	base = buf_tail(&c->a2n);
+	for (i = 0; i < frames; i++)
+		iov[i] = (struct iovec){ frame_data(base, i),
+					 TCPINC_FRAME_DATA_MAX };
+	n = recv_iov(c->app.fd, iov, frames, &c->app_rd_eof, &c->app_rd_more);
 	if (n < 0)
 		return TCPINC_AB_APP_RESET;
 	if (n == 0 && !c->app_rd_eof)
 		return 0;
-	if (!c->app_rd_eof) {
-		unsigned int reason = maybe_rekey(c);
-
-		if (reason)
-			return reason;
-	}
-	/* one frame per TCPINC_FRAME_DATA_MAX; FINp on the last (maybe empty) */
-	for (off = 0; off < (size_t)n || (off == 0 && n == 0); off += chunk) {
+	/*
+	 * One frame per TCPINC_FRAME_DATA_MAX (all full but the last, so
+	 * frame i begins at base + i * TCPINC_FRAME_MAX); FINp on the last
+	 * (maybe empty).
+	 */
+	for (i = 0, off = 0; off < (size_t)n || (off == 0 && n == 0);
+	     i++, off += chunk) {
 		bool last;
 
 		chunk = (size_t)n - off < TCPINC_FRAME_DATA_MAX ?
@@ -595,7 +633,7 @@ static unsigned int pump_app_to_net(struct conn *c, bool *progress)
 				TCPINC_FRAME_DATA_MAX;
 		last = off + chunk == (size_t)n;
 		io = io_for(c);
-		r = tcpinc_session_output(c->sess, scratch + off, chunk,
+		r = tcpinc_session_output(c->sess, frame_data(base, i), chunk,
 					  c->app_rd_eof && last, &io);
 		if (r != (ssize_t)chunk)
 			return TCPINC_AB_INTERNAL;
