@@ -455,29 +455,10 @@ static int flush(int fd, struct tcpincd_buf *b, bool *progress)
 }
 
 /*
- * recv() into dst if *more says there may be bytes; sets *eof on 0 and
- * clears *more once a read comes back short. Returns bytes, 0
- * (nothing to read, or EOF) or -errno.
+ * recvmsg() into iov if *more says there may be bytes; sets *eof on 0 and
+ * clears *more once a read comes back short. Returns bytes, 0 (nothing to
+ * read, or EOF) or -errno.
  */
-static ssize_t recv_some(int fd, uint8_t *dst, size_t len, bool *eof,
-			 bool *more)
-{
-	ssize_t n;
-
-	if (!*more)
-		return 0;
-	do
-		n = recv(fd, dst, len, 0);
-	while (n < 0 && errno == EINTR);
-	*more = n == (ssize_t)len;
-	if (n < 0)
-		return errno == EAGAIN ? 0 : -errno;
-	if (n == 0)
-		*eof = true;
-	return n;
-}
-
-/* recv_some() scattered over iov. */
 static ssize_t recv_iov(int fd, struct iovec *iov, size_t n_iov, bool *eof,
 			bool *more)
 {
@@ -498,6 +479,14 @@ static ssize_t recv_iov(int fd, struct iovec *iov, size_t n_iov, bool *eof,
 	if (n == 0)
 		*eof = true;
 	return n;
+}
+
+static ssize_t recv_some(int fd, uint8_t *dst, size_t len, bool *eof,
+			 bool *more)
+{
+	struct iovec iov = { .iov_base = dst, .iov_len = len };
+
+	return recv_iov(fd, &iov, 1, eof, more);
 }
 
 /* Where the data of the i-th full frame from base goes (frame.h layout). */
