@@ -65,7 +65,7 @@ lossy() {
 	[ "${retrans:-0}" -ge 1 ] || fail "no retransmission on A"
 	[ "${dropped:-0}" -ge 1 ] || fail "the loss rule dropped nothing"
 	# A new rekey waits for the answer to the last one, which queues
-	# behind B's own data and its retransmissions: 7 to 20 were seen.
+	# behind B's own data and its retransmissions (one run had only 7).
 	[ "$(counter A rekeys)" -ge 4 ] || fail "A rekeys $(counter A rekeys)"
 	[ "$(counter A abort_bad_tag)" -eq 0 ] || fail "A saw a bad tag"
 	[ "$(counter B abort_bad_tag)" -eq 0 ] || fail "B saw a bad tag"
