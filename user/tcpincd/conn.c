@@ -425,13 +425,12 @@ void conn_connected(struct conn *c, int err)
 	}
 	len = sizeof(cookie);
 	if (getsockopt(c->net.fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) ||
-	    bpf_map_lookup_elem(tcpincd.bpf.eno_conns, &cookie, &c->eno)) {
+	    bpf_map_lookup_and_delete_elem(tcpincd.bpf.eno_conns, &cookie,
+					   &c->eno)) {
 		/* The ENO program did not see this socket: plain. */
 		tcpincd_count(TCPINC_C_BPF_ERRORS, 1);
 		memset(&c->eno, 0, sizeof(c->eno));
 		c->eno.state = TCPINC_ENO_DISABLED;
-	} else {
-		bpf_map_delete_elem(tcpincd.bpf.eno_conns, &cookie);
 	}
 	conn_resume_settle(c);
 	decide_mode(c);
