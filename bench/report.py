@@ -17,21 +17,25 @@ MEM_LABEL = {"mem_A": "tcpincd on A (client side)",
              "mem_B": "tcpincd on B (server side)"}
 
 
-def _values(bench, cfg):
-    """metric -> contender -> [one value per rep]"""
+def _values(bench, cfg, by_rep=None):
+    """metric -> contender -> [one value per rep]; by_rep, if given, gets
+    metric -> contender -> {rep: value} for pairing contenders per rep."""
     v = {}
 
-    def add(metric, name, x):
+    def add(metric, name, x, rep=None):
         if x is not None:
             v.setdefault(metric, {}).setdefault(name, []).append(x)
+            if by_rep is not None and rep is not None:
+                by_rep.setdefault(metric, {}).setdefault(name, {})[rep] = x
 
     cpu = {}  # (contender, rep) -> [ours_s, system_s, gb]
     for r in bench.runs:
         res, name, test = r["result"], r["contender"], r["test"]
         if res is None:
             continue
+        rep = r["rep"]
         if test.startswith("bulk"):
-            add(test, name, res["gbps"])
+            add(test, name, res["gbps"], rep)
             c = r.get("cpu")
             if c and c["gb"] > 0:
                 acc = cpu.setdefault((name, r["rep"]), [0.0, 0.0, 0.0])
@@ -39,15 +43,15 @@ def _values(bench, cfg):
                 acc[1] += c["system_s"]
                 acc[2] += c["gb"]
         elif test.startswith("rr"):
-            add(test + "_p50", name, res["rtt_us"]["p50"])
-            add(test + "_p99", name, res["rtt_us"]["p99"])
+            add(test + "_p50", name, res["rtt_us"]["p50"], rep)
+            add(test + "_p99", name, res["rtt_us"]["p99"], rep)
         elif test in ("connect", "ttfb_first"):
             if test == "connect":
-                add("conn_rate", name, res["rate"])
+                add("conn_rate", name, res["rate"], rep)
             add("ttfb_p50", name, res["ttfb_us"]["p50"])
             add("ttfb_p99", name, res["ttfb_us"]["p99"])
-    for (name, _), (ours, system, gb) in sorted(cpu.items()):
-        add("cpu_per_gb", name, ours / gb)
+    for (name, rep), (ours, system, gb) in sorted(cpu.items()):
+        add("cpu_per_gb", name, ours / gb, rep)
         add("cpu_per_gb_sys", name, system / gb)
     per = bench.mem.get("kib_per_conn") or {}
     for h in ("A", "B"):
@@ -58,6 +62,13 @@ def _values(bench, cfg):
 
 def _ref(name):
     return "stunnel_res" if name in ("resume", "stunnel_res") else "stunnel"
+
+
+def paired(bench, cfg):
+    """metric -> contender -> {rep: value}"""
+    by_rep = {}
+    _values(bench, cfg, by_rep)
+    return by_rep
 
 
 def summarize(bench, cfg, metrics):
@@ -87,40 +98,54 @@ def _get(rows, metric, contender):
     return None
 
 
-def targets(rows):
+def targets(rows, by_rep=None):
+    """PASS/MISS from the ratio of medians; beside it, the ratios of the
+    two contenders' runs in each repetition (run back to back), whose
+    spread shows how much a slow drift of the machine moved them."""
     t = []
 
-    def ratio(name, a, b, op, limit):
+    def ratio(name, a, b, op, limit, key=None):
         ok = None
         r = None
         if a is not None and b:
             r = a / b
             ok = r >= limit if op == ">=" else r <= limit
-        t.append({"target": name, "ratio": r, "op": op, "limit": limit,
-                  "numerator": a, "denominator": b,
-                  "status": "NO DATA" if ok is None else ("PASS" if ok else "MISS")})
+        row = {"target": name, "ratio": r, "op": op, "limit": limit,
+               "numerator": a, "denominator": b,
+               "status": "NO DATA" if ok is None else ("PASS" if ok else "MISS")}
+        if by_rep and key:
+            m, ca, cb = key
+            ra, rb = by_rep.get(m, {}).get(ca, {}), by_rep.get(m, {}).get(cb, {})
+            per = [ra[k] / rb[k] for k in sorted(ra) if k in rb and rb[k]]
+            if per:
+                row["per_rep"] = per
+        t.append(row)
+
+    def ratio_of(name, m, ca, cb, op, limit):
+        ratio(name, _get(rows, m, ca), _get(rows, m, cb), op, limit,
+              (m, ca, cb))
 
     bulk = [("bulk1_ab", "1 stream A->B"), ("bulk1_ba", "1 stream B->A"),
             ("bulk4_ab", "4 streams A->B"), ("bulk4_ba", "4 streams B->A")]
     for m, d in bulk:
-        ratio(f"bulk AES-128-GCM, {d} >= 0.5x plain",
-              _get(rows, m, "aes128"), _get(rows, m, "plain"), ">=", 0.5)
-    ratio("rr 64 B p50 <= 0.75x stunnel", _get(rows, "rr64_p50", "aes128"),
-          _get(rows, "rr64_p50", "stunnel"), "<=", 0.75)
-    ratio("rr 64 B p99 <= 1x stunnel", _get(rows, "rr64_p99", "aes128"),
-          _get(rows, "rr64_p99", "stunnel"), "<=", 1.0)
-    ratio("fresh setup rate >= 3x stunnel fresh", _get(rows, "conn_rate", "aes128"),
-          _get(rows, "conn_rate", "stunnel"), ">=", 3.0)
-    ratio("resumed setup rate >= 1.3x tcpinc fresh", _get(rows, "conn_rate", "resume"),
-          _get(rows, "conn_rate", "aes128"), ">=", 1.3)
+        ratio_of(f"bulk AES-128-GCM, {d} >= 0.5x plain", m, "aes128", "plain",
+                 ">=", 0.5)
+    ratio_of("rr 64 B p50 <= 0.75x stunnel", "rr64_p50", "aes128", "stunnel",
+             "<=", 0.75)
+    ratio_of("rr 64 B p99 <= 1x stunnel", "rr64_p99", "aes128", "stunnel",
+             "<=", 1.0)
+    ratio_of("fresh setup rate >= 3x stunnel fresh", "conn_rate", "aes128",
+             "stunnel", ">=", 3.0)
+    ratio_of("resumed setup rate >= 1.3x tcpinc fresh", "conn_rate", "resume",
+             "aes128", ">=", 1.3)
     for m, d in bulk[:2]:
-        ratio(f"fallback 1st connection, bulk {d} >= 0.6x plain",
-              _get(rows, m, "fb_first"), _get(rows, m, "plain"), ">=", 0.6)
+        ratio_of(f"fallback 1st connection, bulk {d} >= 0.6x plain", m,
+                 "fb_first", "plain", ">=", 0.6)
     for m, d in bulk:
-        ratio(f"fallback later connections, bulk {d} >= 0.9x plain",
-              _get(rows, m, "fb_later"), _get(rows, m, "plain"), ">=", 0.9)
-    ratio("CPU per GB <= 0.6x stunnel", _get(rows, "cpu_per_gb", "aes128"),
-          _get(rows, "cpu_per_gb", "stunnel"), "<=", 0.6)
+        ratio_of(f"fallback later connections, bulk {d} >= 0.9x plain", m,
+                 "fb_later", "plain", ">=", 0.9)
+    ratio_of("CPU per GB <= 0.6x stunnel", "cpu_per_gb", "aes128", "stunnel",
+             "<=", 0.6)
     for h in ("A", "B"):
         v = _get(rows, "mem_per_conn", "mem_" + h)
         t.append({"target": f"tcpincd memory per idle encrypted connection, {h} <= 32 KiB",
@@ -196,6 +221,9 @@ def table(bench, cfg, metrics, labels, rows, tgts):
             val = f"{t['ratio']:.3f}x" if t["ratio"] is not None else "-"
             if t["ratio"] is not None:
                 detail = f"({t['numerator']:.4g} / {t['denominator']:.4g})"
+            per = t.get("per_rep")
+            if per and len(per) > 1:
+                detail += f" per rep {min(per):.2f}..{max(per):.2f}"
         else:
             val = f"{t['value_kib']:.1f} KiB" if t.get("value_kib") is not None else "-"
         out.append(f"  [{t['status']:>7}] {t['target']:62} {val:>9} {detail}".rstrip())
@@ -294,7 +322,7 @@ def write(bench, cfg, metrics, labels, out):
     metrics = dict(items)
     lab = dict(labels)
     rows = summarize(bench, cfg, metrics)
-    tgts = targets(rows)
+    tgts = targets(rows, paired(bench, cfg))
     text = table(bench, cfg, metrics, labels, rows, tgts)
     os.makedirs(out, exist_ok=True)
     for f in ("results.json", "runs.csv", "summary.csv", "table.txt"):
