@@ -31,7 +31,7 @@
 #include "tcpincd/log.h"
 
 /* Frames sealed per read from an application: fewer syscalls and ACKs. */
-#define BATCH_FRAMES 4
+#define BATCH_FRAMES 8
 #define BUF_CAP	     (BATCH_FRAMES * TCPINC_FRAME_MAX + TCPINC_FRAME_OVERHEAD)
 
 /* Closed connections waiting for the end of the epoll batch. */
