@@ -453,6 +453,24 @@ static int flush(int fd, struct tcpincd_buf *b, bool *progress)
 	return 0;
 }
 
+/* Bytes of one direction not yet sent: in its buffer or its pipe. */
+static bool pending(const struct tcpincd_buf *b, const struct tcpincd_pipe *p)
+{
+	return b->len || p->len;
+}
+
+/*
+ * Send one direction's pending bytes on fd: the buffer's, then the
+ * pipe's (only one of them holds bytes at a time). 0 or -errno.
+ */
+static int send_pending(int fd, struct tcpincd_buf *b, struct tcpincd_pipe *p,
+			bool *progress)
+{
+	int err = flush(fd, b, progress);
+
+	return err ? err : tcpincd_pipe_drain(p, fd, progress);
+}
+
 /*
  * recvmsg() into iov if *more says there may be bytes; sets *eof on 0 and
  * clears *more once a read comes back short. Returns bytes, 0 (nothing to
@@ -732,11 +750,11 @@ static void propagate_eof(struct conn *c)
 
 	if (c->init_watch)
 		return;
-	if (out_done && !c->a2n.len && !c->a2n_pipe.len && !c->net_wr_shut) {
+	if (out_done && !pending(&c->a2n, &c->a2n_pipe) && !c->net_wr_shut) {
 		shutdown(c->net.fd, SHUT_WR);
 		c->net_wr_shut = true;
 	}
-	if (in_done && !c->n2a.len && !c->n2a_pipe.len && !c->app_wr_shut) {
+	if (in_done && !pending(&c->n2a, &c->n2a_pipe) && !c->app_wr_shut) {
 		shutdown(c->app.fd, SHUT_WR);
 		c->app_wr_shut = true;
 	}
@@ -748,11 +766,11 @@ static void update_interest(struct conn *c)
 
 	if (!c->app_rd_eof && can_send(c))
 		ae |= EPOLLIN;
-	if ((c->n2a.len || c->n2a_pipe.len) && !c->init_watch)
+	if (pending(&c->n2a, &c->n2a_pipe) && !c->init_watch)
 		ae |= EPOLLOUT;
 	if (!c->net_rd_eof)
 		ne |= EPOLLIN;
-	if (c->a2n.len || c->a2n_pipe.len)
+	if (pending(&c->a2n, &c->a2n_pipe))
 		ne |= EPOLLOUT;
 	/* Full buffers (any bytes in a pipe) stop reading their source. */
 	if (c->mode == MODE_PLAIN ?
@@ -775,18 +793,14 @@ static void conn_pump(struct conn *c)
 
 	do {
 		progress = false;
-		err = flush(c->net.fd, &c->a2n, &progress);
-		if (!err)
-			err = tcpincd_pipe_drain(&c->a2n_pipe, c->net.fd,
-						 &progress);
+		err = send_pending(c->net.fd, &c->a2n, &c->a2n_pipe, &progress);
 		if (err) {
 			conn_abort(c, TCPINC_AB_PEER_RESET);
 			return;
 		}
-		err = c->init_watch ? 0 : flush(c->app.fd, &c->n2a, &progress);
-		if (!err && !c->init_watch)
-			err = tcpincd_pipe_drain(&c->n2a_pipe, c->app.fd,
-						 &progress);
+		err = c->init_watch ? 0 :
+				      send_pending(c->app.fd, &c->n2a,
+						   &c->n2a_pipe, &progress);
 		if (err) {
 			conn_abort(c, TCPINC_AB_APP_RESET);
 			return;
