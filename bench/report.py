@@ -38,7 +38,7 @@ def _values(bench, cfg, by_rep=None):
             add(test, name, res["gbps"], rep)
             c = r.get("cpu")
             if c and c["gb"] > 0:
-                acc = cpu.setdefault((name, r["rep"]), [0.0, 0.0, 0.0])
+                acc = cpu.setdefault((name, rep), [0.0, 0.0, 0.0])
                 acc[0] += c["ours_s"]
                 acc[1] += c["system_s"]
                 acc[2] += c["gb"]
@@ -64,15 +64,8 @@ def _ref(name):
     return "stunnel_res" if name in ("resume", "stunnel_res") else "stunnel"
 
 
-def paired(bench, cfg):
-    """metric -> contender -> {rep: value}"""
-    by_rep = {}
-    _values(bench, cfg, by_rep)
-    return by_rep
-
-
-def summarize(bench, cfg, metrics):
-    vals = _values(bench, cfg)
+def summarize(bench, cfg, metrics, by_rep=None):
+    vals = _values(bench, cfg, by_rep)
     rows = []
     for metric in metrics:
         byc = vals.get(metric, {})
@@ -104,7 +97,9 @@ def targets(rows, by_rep=None):
     spread shows how much a slow drift of the machine moved them."""
     t = []
 
-    def ratio(name, a, b, op, limit, key=None):
+    def ratio(name, m, ca, cb, op, limit):
+        """Target m(ca) / m(cb) op limit."""
+        a, b = _get(rows, m, ca), _get(rows, m, cb)
         ok = None
         r = None
         if a is not None and b:
@@ -113,39 +108,34 @@ def targets(rows, by_rep=None):
         row = {"target": name, "ratio": r, "op": op, "limit": limit,
                "numerator": a, "denominator": b,
                "status": "NO DATA" if ok is None else ("PASS" if ok else "MISS")}
-        if by_rep and key:
-            m, ca, cb = key
+        if by_rep:
             ra, rb = by_rep.get(m, {}).get(ca, {}), by_rep.get(m, {}).get(cb, {})
             per = [ra[k] / rb[k] for k in sorted(ra) if k in rb and rb[k]]
             if per:
                 row["per_rep"] = per
         t.append(row)
 
-    def ratio_of(name, m, ca, cb, op, limit):
-        ratio(name, _get(rows, m, ca), _get(rows, m, cb), op, limit,
-              (m, ca, cb))
-
     bulk = [("bulk1_ab", "1 stream A->B"), ("bulk1_ba", "1 stream B->A"),
             ("bulk4_ab", "4 streams A->B"), ("bulk4_ba", "4 streams B->A")]
     for m, d in bulk:
-        ratio_of(f"bulk AES-128-GCM, {d} >= 0.5x plain", m, "aes128", "plain",
-                 ">=", 0.5)
-    ratio_of("rr 64 B p50 <= 0.75x stunnel", "rr64_p50", "aes128", "stunnel",
-             "<=", 0.75)
-    ratio_of("rr 64 B p99 <= 1x stunnel", "rr64_p99", "aes128", "stunnel",
-             "<=", 1.0)
-    ratio_of("fresh setup rate >= 3x stunnel fresh", "conn_rate", "aes128",
-             "stunnel", ">=", 3.0)
-    ratio_of("resumed setup rate >= 1.3x tcpinc fresh", "conn_rate", "resume",
-             "aes128", ">=", 1.3)
+        ratio(f"bulk AES-128-GCM, {d} >= 0.5x plain", m, "aes128", "plain",
+              ">=", 0.5)
+    ratio("rr 64 B p50 <= 0.75x stunnel", "rr64_p50", "aes128", "stunnel",
+          "<=", 0.75)
+    ratio("rr 64 B p99 <= 1x stunnel", "rr64_p99", "aes128", "stunnel",
+          "<=", 1.0)
+    ratio("fresh setup rate >= 3x stunnel fresh", "conn_rate", "aes128",
+          "stunnel", ">=", 3.0)
+    ratio("resumed setup rate >= 1.3x tcpinc fresh", "conn_rate", "resume",
+          "aes128", ">=", 1.3)
     for m, d in bulk[:2]:
-        ratio_of(f"fallback 1st connection, bulk {d} >= 0.6x plain", m,
-                 "fb_first", "plain", ">=", 0.6)
+        ratio(f"fallback 1st connection, bulk {d} >= 0.6x plain", m,
+              "fb_first", "plain", ">=", 0.6)
     for m, d in bulk:
-        ratio_of(f"fallback later connections, bulk {d} >= 0.9x plain", m,
-                 "fb_later", "plain", ">=", 0.9)
-    ratio_of("CPU per GB <= 0.6x stunnel", "cpu_per_gb", "aes128", "stunnel",
-             "<=", 0.6)
+        ratio(f"fallback later connections, bulk {d} >= 0.9x plain", m,
+              "fb_later", "plain", ">=", 0.9)
+    ratio("CPU per GB <= 0.6x stunnel", "cpu_per_gb", "aes128", "stunnel",
+          "<=", 0.6)
     for h in ("A", "B"):
         v = _get(rows, "mem_per_conn", "mem_" + h)
         t.append({"target": f"tcpincd memory per idle encrypted connection, {h} <= 32 KiB",
@@ -321,8 +311,9 @@ def write(bench, cfg, metrics, labels, out):
                       "s/GB", False)))
     metrics = dict(items)
     lab = dict(labels)
-    rows = summarize(bench, cfg, metrics)
-    tgts = targets(rows, paired(bench, cfg))
+    by_rep = {}
+    rows = summarize(bench, cfg, metrics, by_rep)
+    tgts = targets(rows, by_rep)
     text = table(bench, cfg, metrics, labels, rows, tgts)
     os.makedirs(out, exist_ok=True)
     for f in ("results.json", "runs.csv", "summary.csv", "table.txt"):
