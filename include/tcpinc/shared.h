@@ -22,6 +22,11 @@
 #define TCPINC_TEP_P521 0x22
 #define TCPINC_TEP_CURVE25519 0x23
 #define TCPINC_TEP_CURVE448 0x24
+/*
+ * RFC 8547's experimental TEP id, used by tcpinc hosts with kernel TLS:
+ * tcpcrypt's X25519 exchange, then TLS 1.3 records (docs/tep-0x20.md).
+ */
+#define TCPINC_TEP_KTLS 0x20
 
 /* Global suboption bits (RFC 8547 §4.5). */
 #define TCPINC_GOPT_B 0x01

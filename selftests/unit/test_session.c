@@ -1110,7 +1110,7 @@ static void test_bad_cfg(void)
 
 	c.tep = 0x25; /* not a tcpcrypt TEP */
 	CHECK(tcpinc_session_new(&c) == NULL);
-	c.tep = 0x20;
+	c.tep = 0x1f; /* a global suboption byte, no TEP */
 	CHECK(tcpinc_session_new(&c) == NULL);
 	c.tep = 0xa3; /* resumption not supported by this API */
 	CHECK(tcpinc_session_new(&c) == NULL);
@@ -1130,6 +1130,102 @@ static void test_bad_cfg(void)
 		tcpinc_session_free(s);
 	}
 	tcpinc_session_free(NULL);
+}
+
+/*
+ * TEP 0x20 (record mode): the X25519 exchange under TEP byte 0x20, each
+ * side consuming its Init message and nothing after it, then raw keys
+ * that match across the two ends and the key schedule, taken once.
+ */
+static void test_record_mode(void)
+{
+	static const uint16_t ids[] = {0x0001, 0x0002, 0x0010};
+	static const uint8_t junk[] = {0x17, 0x03, 0x03, 0x00, 0x05};
+	struct tcpinc_record_keys ka, kb;
+	struct tcpinc_secrets_held h;
+	struct tcpinc_session_info ia, ib;
+	size_t i, init1, init2;
+
+	for (i = 0; i < 3; i++) {
+		struct end a, b;
+
+		pair_new_tep(&a, &b, 0x20, &ids[i], 1);
+		init1 = a.io.net_len;
+		CHECK_EQ(init1, (size_t)(73 + 6));
+		/* a record right behind Init1 stays unconsumed */
+		memcpy(a.io.net_out + a.io.net_len, junk, sizeof(junk));
+		a.io.net_len += sizeof(junk);
+		CHECK_EQ(deliver(&b, &a, BUF), 0);
+		CHECK_EQ(b.consumed, init1);
+		CHECK(tcpinc_session_ready(b.s));
+		init2 = b.io.net_len;
+		memcpy(b.io.net_out + b.io.net_len, junk, sizeof(junk));
+		b.io.net_len += sizeof(junk);
+		CHECK_EQ(deliver(&a, &b, BUF), 0);
+		CHECK_EQ(a.consumed, init2);
+		CHECK(tcpinc_session_ready(a.s));
+		/* more input changes nothing */
+		CHECK_EQ(tcpinc_session_input(a.s, junk, sizeof(junk), &a.io),
+			 0);
+
+		CHECK_EQ(tcpinc_session_get_info(a.s, &ia), 0);
+		CHECK_EQ(tcpinc_session_get_info(b.s, &ib), 0);
+		CHECK_EQ(ia.session_id[0], 0x20);
+		CHECK_MEM(ia.session_id, ib.session_id, TCPINC_SESSID_LEN);
+		CHECK_EQ(ia.aead, ids[i]);
+
+		CHECK_EQ(tcpinc_session_output(a.s, junk, 1, false, &a.io),
+			 -EOPNOTSUPP);
+		CHECK_EQ(tcpinc_session_rekey(b.s, &b.io), -EOPNOTSUPP);
+		tcpinc_session_get_secrets_held(a.s, &h);
+		CHECK(h.record_keys && !h.mk_tx && !h.mk_rx && !h.tx_key &&
+		      !h.rx_key);
+
+		CHECK_EQ(tcpinc_session_take_record_keys(a.s, &ka), 0);
+		CHECK_EQ(tcpinc_session_take_record_keys(b.s, &kb), 0);
+		CHECK_EQ(ka.aead, ids[i]);
+		CHECK_EQ(ka.key_len, ids[i] == 0x0001 ? 16u : 32u);
+		CHECK_MEM(ka.tx_key, kb.rx_key, ka.key_len);
+		CHECK_MEM(ka.tx_iv, kb.rx_iv, 12);
+		CHECK_MEM(ka.rx_key, kb.tx_key, ka.key_len);
+		CHECK_MEM(ka.rx_iv, kb.tx_iv, 12);
+		CHECK(memcmp(ka.tx_key, ka.rx_key, ka.key_len) != 0);
+		CHECK(memcmp(ka.tx_iv, ka.rx_iv, 12) != 0);
+		CHECK_EQ(tcpinc_session_take_record_keys(a.s, &ka), -ENOENT);
+		tcpinc_session_get_secrets_held(a.s, &h);
+		CHECK(!h.record_keys);
+		end_fini(&a);
+		end_fini(&b);
+	}
+}
+
+/* Record keys are k_ab[0] / k_ba[0] of the key schedule, by role. */
+static void test_record_keys_from_schedule(void)
+{
+	struct tcpinc_session_cfg c = cfg_of(1, NULL, 0);
+	uint8_t ss[TCPINC_K_LEN], mk[TCPINC_K_LEN], kab[48], kba[48];
+	struct tcpinc_record_keys k;
+	struct tcpinc_session *s;
+
+	randombytes_buf(ss, sizeof(ss));
+	CHECK_EQ(tcpinc_keysched_mk0(mk, ss, NULL, 0), 0);
+	CHECK_EQ(tcpinc_keysched_traffic(kab, 16 + 12, mk, true), 0);
+	CHECK_EQ(tcpinc_keysched_traffic(kba, 16 + 12, mk, false), 0);
+	c.tep = 0x20;
+	s = tcpinc_session_new_keyed(&c, 0x0001, ss);
+	CHECK(s != NULL);
+	CHECK_EQ(tcpinc_session_take_record_keys(s, &k), 0);
+	CHECK_MEM(k.tx_key, kba, 16); /* B sends with k_ba */
+	CHECK_MEM(k.tx_iv, kba + 16, 12);
+	CHECK_MEM(k.rx_key, kab, 16);
+	CHECK_MEM(k.rx_iv, kab + 16, 12);
+	tcpinc_session_free(s);
+	/* a frame-mode session has no record keys */
+	c.tep = 0x23;
+	s = tcpinc_session_new_keyed(&c, 0x0001, ss);
+	CHECK(s != NULL);
+	CHECK_EQ(tcpinc_session_take_record_keys(s, &k), -EINVAL);
+	tcpinc_session_free(s);
 }
 
 int main(void)
@@ -1162,5 +1258,7 @@ int main(void)
 	TEST_RUN(test_every_tep_every_aead);
 	TEST_RUN(test_bad_pubkey_every_tep);
 	TEST_RUN(test_bad_cfg);
+	TEST_RUN(test_record_mode);
+	TEST_RUN(test_record_keys_from_schedule);
 	return TEST_EXIT();
 }

@@ -418,6 +418,18 @@ static const struct tcpinc_kex kex_table[] = {
 		.derive = x25519_derive,
 	},
 	{
+		/* TEP 0x20: key agreement as 0x23, records after it */
+		.tep = TCPINC_TEP_REC_X25519,
+		.name = "TCPINC_KTLS_Curve25519",
+		.priv_len = crypto_scalarmult_SCALARBYTES,
+		.pub_len = crypto_scalarmult_BYTES,
+		.es_len = crypto_scalarmult_BYTES,
+		.keygen = x25519_keygen,
+		.pubgen = x25519_pubgen,
+		.check = x_check,
+		.derive = x25519_derive,
+	},
+	{
 		.tep = TCPINC_TEP_X448,
 		.name = "TCPCRYPT_ECDHE_Curve448",
 		.priv_len = X448_LEN,

@@ -30,6 +30,8 @@
 #define TCPINC_TEP_P521	  0x22
 #define TCPINC_TEP_X25519 0x23
 #define TCPINC_TEP_X448	  0x24
+/* TEP 0x20 (docs/tep-0x20.md): the X25519 exchange, records after it. */
+#define TCPINC_TEP_REC_X25519 0x20
 /* The v bit of a TEP byte: set in resumption suboptions and session IDs. */
 #define TCPINC_TEP_V 0x80
 /* Largest private key, wire public key and ES of any TEP. */

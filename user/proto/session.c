@@ -42,6 +42,9 @@ enum {
  * - tx/rx: the traffic keys in force (AEAD context in OpenSSL's heap,
  *   NR here); the previous generation's is freed the moment the next
  *   one is set up, and a direction's after its FINp.
+ * - rec_tx/rec_rx: record mode only, the raw generation-0 traffic keys
+ *   from establishment until tcpinc_session_take_record_keys() (mk_tx
+ *   and mk_rx are wiped at once: record mode has no rekey).
  */
 struct session_secrets {
 	uint8_t priv[TCPINC_KEX_PRIV_MAX];
@@ -51,6 +54,8 @@ struct session_secrets {
 	uint8_t mk_rx[TCPINC_K_LEN]; /* mk[remote_gen + 1] */
 	uint8_t k[TCPINC_TRAFFIC_KEY_MAX];
 	struct tcpinc_frame_key tx, rx;
+	/* record mode (TEP 0x20): generation-0 traffic keys until taken */
+	uint8_t rec_tx[TCPINC_TRAFFIC_KEY_MAX], rec_rx[TCPINC_TRAFFIC_KEY_MAX];
 };
 
 #define INIT1_OWN_MAX                                          \
@@ -63,6 +68,8 @@ struct tcpinc_session {
 	 * role unless resumed. */
 	uint8_t key_role;
 	bool no_init; /* keyed or resumed: no Init exchange */
+	bool records; /* TEP 0x20: keys leave for kernel TLS, no frames */
+	bool rec_held; /* sec->rec_tx/rec_rx not taken yet */
 	bool have_next; /* sec->ss holds ss[ss_index + 1] */
 	uint32_t ss_index; /* i of the ss[i] the session was keyed from */
 	int err; /* sticky once ST_DEAD */
@@ -103,6 +110,7 @@ static void wipe_secrets(struct tcpinc_session *s)
 		tcpinc_frame_key_free(&s->sec->rx);
 	s->tx_key = s->rx_key = false;
 	s->have_next = false;
+	s->rec_held = false;
 	sodium_memzero(s->sec, sizeof(*s->sec));
 }
 
@@ -154,6 +162,7 @@ session_alloc(const struct tcpinc_session_cfg *cfg)
 	}
 	s->role = s->key_role = cfg->role;
 	s->tep = cfg->tep;
+	s->records = cfg->tep == TCPINC_TEP_REC_X25519;
 	s->kex = tcpinc_kex_find(cfg->tep);
 	memcpy(s->aeads, aeads, naeads * sizeof(*aeads));
 	s->naeads = naeads;
@@ -224,6 +233,32 @@ static int set_key(struct tcpinc_session *s, bool tx)
 }
 
 /*
+ * Record mode: k_ab[0] and k_ba[0] from mk[0] (in mk_tx) as raw bytes for
+ * the caller's kernel TLS, then mk[0] wiped: there is no generation 1.
+ */
+static int establish_records(struct tcpinc_session *s)
+{
+	struct session_secrets *sec = s->sec;
+	size_t klen = tcpinc_aead_key_len(s->aead) + TCPINC_AEAD_NONCE_LEN;
+	int err;
+
+	err = tcpinc_keysched_traffic(sec->rec_tx, klen, sec->mk_tx,
+				      s->key_role == 0);
+	if (!err)
+		err = tcpinc_keysched_traffic(sec->rec_rx, klen, sec->mk_tx,
+					      s->key_role == 1);
+	sodium_memzero(sec->mk_tx, sizeof(sec->mk_tx));
+	if (err) {
+		sodium_memzero(sec->rec_tx, sizeof(sec->rec_tx));
+		sodium_memzero(sec->rec_rx, sizeof(sec->rec_rx));
+		return err;
+	}
+	s->rec_held = true;
+	s->state = ST_READY;
+	return 0;
+}
+
+/*
  * From ss[i] in sec->ss and sn[i]: session ID, mk[0], then ss[i] becomes
  * ss[i+1] (RFC 8548 §3.5: compute ss[i+1], erase ss[i]), generation-0
  * keys.
@@ -245,6 +280,8 @@ static int establish(struct tcpinc_session *s, const uint8_t *sn, size_t sn_len)
 		return err;
 	}
 	s->have_next = true;
+	if (s->records)
+		return establish_records(s);
 	memcpy(sec->mk_rx, sec->mk_tx, TCPINC_K_LEN);
 	err = set_key(s, true);
 	if (!err)
@@ -493,6 +530,8 @@ ssize_t tcpinc_session_input(struct tcpinc_session *s, const uint8_t *in,
 			r = b_init1(s, in + done, len - done, io);
 		else if (s->state == ST_WAIT_INIT2)
 			r = a_init2(s, in + done, len - done);
+		else if (s->records)
+			break; /* records are the kernel's, never ours */
 		else
 			r = rx_frame(s, in + done, len - done, io);
 		if (r < 0)
@@ -520,6 +559,8 @@ ssize_t tcpinc_session_output(struct tcpinc_session *s, const uint8_t *data,
 		return s->err;
 	if (s->state != ST_READY)
 		return -EAGAIN;
+	if (s->records)
+		return -EOPNOTSUPP;
 	if (s->fin_sent)
 		return -EPIPE;
 	/* A bare FINp without room: returning 0 would read as "sent". */
@@ -558,6 +599,8 @@ int tcpinc_session_rekey(struct tcpinc_session *s, struct tcpinc_io *io)
 		return s->err;
 	if (s->state != ST_READY)
 		return -EAGAIN;
+	if (s->records)
+		return -EOPNOTSUPP;
 	if (s->fin_sent)
 		return -EPIPE;
 	/* RFC 8548 §4.6: at most one empty rekey frame while the peer has
@@ -719,8 +762,37 @@ void tcpinc_session_get_secrets_held(const struct tcpinc_session *s,
 	h->mk_tx = !sodium_is_zero(sec->mk_tx, sizeof(sec->mk_tx));
 	h->mk_rx = !sodium_is_zero(sec->mk_rx, sizeof(sec->mk_rx));
 	h->scratch = !sodium_is_zero(sec->k, sizeof(sec->k));
+	h->record_keys = !sodium_is_zero(sec->rec_tx, sizeof(sec->rec_tx)) ||
+			 !sodium_is_zero(sec->rec_rx, sizeof(sec->rec_rx));
 	h->tx_key = s->tx_key || sec->tx.aead.ctx ||
 		    !sodium_is_zero(sec->tx.nr, sizeof(sec->tx.nr));
 	h->rx_key = s->rx_key || sec->rx.aead.ctx ||
 		    !sodium_is_zero(sec->rx.nr, sizeof(sec->rx.nr));
+}
+
+int tcpinc_session_take_record_keys(struct tcpinc_session *s,
+				    struct tcpinc_record_keys *out)
+{
+	struct session_secrets *sec = s->sec;
+	size_t klen;
+
+	if (s->state == ST_DEAD)
+		return s->err;
+	if (!s->records)
+		return -EINVAL;
+	if (s->state != ST_READY)
+		return -EAGAIN;
+	if (!s->rec_held)
+		return -ENOENT;
+	klen = tcpinc_aead_key_len(s->aead);
+	out->aead = s->aead;
+	out->key_len = klen;
+	memcpy(out->tx_key, sec->rec_tx, klen);
+	memcpy(out->tx_iv, sec->rec_tx + klen, TCPINC_AEAD_NONCE_LEN);
+	memcpy(out->rx_key, sec->rec_rx, klen);
+	memcpy(out->rx_iv, sec->rec_rx + klen, TCPINC_AEAD_NONCE_LEN);
+	sodium_memzero(sec->rec_tx, sizeof(sec->rec_tx));
+	sodium_memzero(sec->rec_rx, sizeof(sec->rec_rx));
+	s->rec_held = false;
+	return 0;
 }

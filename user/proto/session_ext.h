@@ -153,9 +153,40 @@ struct tcpinc_secrets_held {
 	bool mk_tx, mk_rx; /* mk[gen + 1] per direction */
 	bool tx_key, rx_key; /* traffic keys in force (AEAD context, NR) */
 	bool scratch; /* traffic key scratch buffer */
+	bool record_keys; /* record mode keys not taken yet */
 };
 void tcpinc_session_get_secrets_held(const struct tcpinc_session *s,
 				     struct tcpinc_secrets_held *h);
+
+/*
+ * ---- Record mode: TEP 0x20 (docs/tep-0x20.md) -------------------------
+ *
+ * A session with cfg->tep == TCPINC_TEP_REC_X25519 (0x20) runs the Init1/Init2
+ * exchange of TEP 0x23 (X25519) and the same key schedule, with 0x20 in
+ * the transcript and as the first byte of the session ID. Once ready it
+ * holds the generation-0 traffic keys k_ab[0] and k_ba[0] for the caller
+ * to install in kernel TLS (TLS 1.3 records); it never seals or opens a
+ * frame: tcpinc_session_output() and tcpinc_session_rekey() return
+ * -EOPNOTSUPP, and tcpinc_session_input() consumes the Init message only,
+ * leaving whatever follows it.
+ */
+struct tcpinc_record_keys {
+	uint16_t aead; /* the AEAD Init2 chose */
+	size_t key_len; /* 16 or 32 */
+	/* ours for sending, the peer's for receiving: AEAD key and the
+	 * 12-byte nonce randomizer, TLS 1.3's static IV */
+	uint8_t tx_key[32], tx_iv[12];
+	uint8_t rx_key[32], rx_iv[12];
+};
+
+/*
+ * Move the record keys out of a ready record-mode session (wiped in it).
+ * out should be guarded memory; the caller wipes it. Returns 0, -EINVAL
+ * for a frame-mode session, -EAGAIN before ready, -ENOENT once taken, or
+ * the session's error.
+ */
+int tcpinc_session_take_record_keys(struct tcpinc_session *s,
+				    struct tcpinc_record_keys *out);
 
 /*
  * FOR FUZZING AND TESTS ONLY: tcpinc_session_new() with *kex (which must
