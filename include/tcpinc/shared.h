@@ -76,6 +76,10 @@ enum tcpinc_reason {
 				   Init bytes to the application */
 	TCPINC_AB_KEEPALIVE_TIMEOUT, /* keep-alive: the peer answered none of
 					the application's keepcnt rekeys */
+	TCPINC_AB_KTLS_SETUP, /* TEP 0x20: the kernel refused the TLS ULP
+				 or a key */
+	TCPINC_AB_KTLS_RECORD, /* TEP 0x20: a TLS record other than data
+				  or close_notify (alert, key update) */
 
 	TCPINC_R_MAX
 };
@@ -105,6 +109,7 @@ enum tcpinc_counter {
 	TCPINC_C_RESUME_DECLINED, /* our offer to resume answered fresh */
 	TCPINC_C_PLAIN_BYPASS, /* BPF: connects left direct, to a peer known
 				  not to answer ENO (plain_peers) */
+	TCPINC_C_KTLS, /* TEP 0x20 sessions keyed into kernel TLS */
 	TCPINC_C_MAX
 };
 

@@ -7,6 +7,7 @@
                                      ("hex:0a0b..." for bytes)
     pcap.py dump FILE [--port P]     one line per TCP segment (debugging)
     pcap.py rekeys FILE --port P     empty tcpcrypt rekey frames, each way
+    pcap.py records FILE --port P    TEP 0x20 streams: Init, then TLS records
 
 Reads classic pcap (what `tcpdump -w` writes), link types Ethernet, Linux
 cooked v1/v2 and raw IP; IPv4 and IPv6 (no extension headers). `--port P`
@@ -31,6 +32,15 @@ once, sent to port P ("to_port") and from it ("from_port"). For each it
 prints {"frames":N,"answered":N,"max_wait":SECONDS}: how many were
 followed by such a frame the other way before the next one this way, and
 the longest wait for that answer.
+
+`records` reassembles each direction of each connection (by sequence
+number from its SYN, retransmissions once) and parses it as TEP 0x20 sends
+it: one tcpcrypt Init message (4-byte magic, 4-byte length), then TLS 1.3
+records (type, version 03 03, 2-byte length). Per direction ("to_port",
+"from_port"), summed over connections: {"streams":N,"init_bytes":N,
+"records":N,"record_bytes":N,"types":{"23":N},"bad_versions":N,
+"max_len":N,"left_over":N} where left_over counts bytes after the last
+whole record (a capture cut short, or bytes that are not records).
 """
 
 import json
@@ -243,6 +253,64 @@ def cmd_rekeys(path, port):
     print(json.dumps(res))
 
 
+def streams_of(path, port):
+    """{(src, sport, dst, dport): payload bytes in sequence order}."""
+    isn, segs = {}, {}
+    for seg in tcp_segments(path):
+        if not want(seg, port):
+            continue
+        key = (seg["src"], seg["sport"], seg["dst"], seg["dport"])
+        if seg["flags"] & 0x02:
+            isn[key] = (seg["seq"] + 1) & 0xFFFFFFFF
+        if seg["payload"]:
+            segs.setdefault(key, {})[seg["seq"]] = seg["payload"]
+    out = {}
+    for key, parts in segs.items():
+        if key not in isn:
+            continue
+        data, nxt = bytearray(), 0
+        for seq in sorted(parts, key=lambda q: (q - isn[key]) & 0xFFFFFFFF):
+            off = (seq - isn[key]) & 0xFFFFFFFF
+            p = parts[seq]
+            if off + len(p) <= nxt:
+                continue
+            if off > nxt:
+                break  # a hole: stop at what is contiguous
+            data += p[nxt - off:]
+            nxt = len(data)
+        out[key] = bytes(data)
+    return out
+
+
+def cmd_records(path, port):
+    res = {}
+    for key, data in streams_of(path, port).items():
+        d = "to_port" if key[3] == port else "from_port"
+        r = res.setdefault(d, {"streams": 0, "init_bytes": 0, "records": 0,
+                               "record_bytes": 0, "types": {},
+                               "bad_versions": 0, "max_len": 0,
+                               "left_over": 0})
+        r["streams"] += 1
+        if len(data) < 8:
+            r["left_over"] += len(data)
+            continue
+        ilen = struct.unpack("!I", data[4:8])[0]
+        r["init_bytes"] += min(ilen, len(data))
+        off = ilen
+        while off + 5 <= len(data):
+            typ, ver, ln = struct.unpack("!BHH", data[off:off + 5])
+            if off + 5 + ln > len(data):
+                break
+            r["records"] += 1
+            r["record_bytes"] += 5 + ln
+            r["types"][str(typ)] = r["types"].get(str(typ), 0) + 1
+            r["bad_versions"] += ver != 0x0303
+            r["max_len"] = max(r["max_len"], ln)
+            off += 5 + ln
+        r["left_over"] += max(0, len(data) - off)
+    print(json.dumps(res, sort_keys=True))
+
+
 def main(argv):
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -261,6 +329,8 @@ def main(argv):
         cmd_dump(path, port)
     elif cmd == "rekeys" and not rest and port is not None:
         cmd_rekeys(path, port)
+    elif cmd == "records" and not rest and port is not None:
+        cmd_records(path, port)
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -32,6 +32,8 @@ static const char *const reason_names[TCPINC_R_MAX] = {
 	[TCPINC_AB_INTERNAL] = "internal",
 	[TCPINC_AB_ENO_MISMATCH] = "eno_mismatch",
 	[TCPINC_AB_KEEPALIVE_TIMEOUT] = "keepalive_timeout",
+	[TCPINC_AB_KTLS_SETUP] = "ktls_setup",
+	[TCPINC_AB_KTLS_RECORD] = "ktls_record",
 };
 
 static const char *const counter_names[TCPINC_C_MAX - TCPINC_R_MAX] = {
@@ -53,6 +55,7 @@ static const char *const counter_names[TCPINC_C_MAX - TCPINC_R_MAX] = {
 	[TCPINC_C_RESUMED - TCPINC_R_MAX] = "resumed",
 	[TCPINC_C_RESUME_DECLINED - TCPINC_R_MAX] = "resume_declined",
 	[TCPINC_C_PLAIN_BYPASS - TCPINC_R_MAX] = "plain_bypass",
+	[TCPINC_C_KTLS - TCPINC_R_MAX] = "ktls_sessions",
 };
 
 /* "fallback_" / "abort_" + reason name, built once. */

@@ -80,7 +80,8 @@ struct tcpincd_eno_cfg {
 	uint8_t aa_mandatory; /* disable unless the peer sets a=1 */
 	uint8_t syn_retries; /* SYN retransmissions still carrying ENO */
 	/*
-	 * --eno-teps: TEPs tcpincd runs (0x21..0x24), increasing priority:
+	 * --eno-teps: TEPs tcpincd runs (0x21..0x24, 0x20 with kernel TLS),
+	 * increasing priority:
 	 * offered as active opener, chosen from as passive opener
 	 */
 	uint8_t n_teps;
@@ -88,6 +89,8 @@ struct tcpincd_eno_cfg {
 	/* --eno-offer-raw (tests, interop): offered instead when n_raw > 0 */
 	uint8_t n_raw;
 	uint8_t raw[TCPINC_ENO_OPT_MAX - 2];
+	bool teps_given; /* --eno-teps: no TEP 0x20 added on our own */
+	bool no_ktls; /* --no-ktls */
 };
 
 #define TCPINCD_ENO_CFG_DEFAULT                                             \
@@ -112,6 +115,16 @@ int tcpincd_parse_teps(const char *name, const char *list, bool runnable,
 		       uint8_t *teps, uint8_t *n, char *err, size_t errlen);
 int tcpincd_parse_aeads(const char *name, const char *list, uint16_t *aeads,
 			size_t *n, char *err, size_t errlen);
+
+/*
+ * After the options: probe kernel TLS (unless --no-ktls) and, when it is
+ * there and --eno-teps was not given, offer TEP 0x20 first. 0, or -1 and
+ * err when --eno-teps names 0x20 without kernel TLS.
+ */
+int tcpincd_eno_cfg_ktls(struct tcpincd_eno_cfg *cfg, char *err,
+			 size_t errlen);
+/* TEP 0x20 can run here: 1 yes, 0 no, -1 not probed yet. */
+extern int tcpincd_ktls_ok;
 
 /* Our whole SYN-form option under cfg into out[TCPINC_ENO_OPT_MAX]. */
 uint8_t tcpincd_eno_syn_opt(const struct tcpincd_eno_cfg *cfg, uint8_t *out);

@@ -27,7 +27,9 @@
 #include "common/names.h"
 #include "tcpincd/addr.h"
 #include "tcpincd/plain_peers.h"
+#include "proto/guarded.h"
 #include "tcpincd/conn.h"
+#include "tcpincd/ktls.h"
 #include "tcpincd/log.h"
 
 /* Frames sealed per read from an application: fewer syscalls and ACKs. */
@@ -149,6 +151,7 @@ static void conn_release(struct conn *c, bool reset)
 	if (c->info_valid && !tcpinc_session_get_info(c->sess, &c->info))
 		tcpincd_count(TCPINC_C_REKEYS, c->info.local_gen);
 	tcpinc_session_free(c->sess);
+	tcpinc_guarded_free(c->rec_keys, sizeof(*c->rec_keys));
 	tcpinc_resume_state_clear(&c->resume);
 	buf_free(&c->a2n);
 	buf_free(&c->raw);
@@ -194,6 +197,7 @@ const char *conn_state_name(const struct conn *c)
 	case MODE_PLAIN:
 		return "plain";
 	case MODE_CRYPT:
+	case MODE_KTLS:
 		return "encrypted";
 	default:
 		return "negotiating";
@@ -203,7 +207,7 @@ const char *conn_state_name(const struct conn *c)
 /* Application bytes moved, per connection and in the daemon's counters. */
 static void account(struct conn *c, size_t in, size_t out)
 {
-	bool enc = c->mode == MODE_CRYPT;
+	bool enc = c->mode != MODE_PLAIN;
 
 	c->bytes_in += in;
 	c->bytes_out += out;
@@ -214,8 +218,15 @@ static void account(struct conn *c, size_t in, size_t out)
 
 static bool can_send(const struct conn *c)
 {
-	return c->mode == MODE_PLAIN ||
-	       (c->mode == MODE_CRYPT && tcpinc_session_ready(c->sess));
+	return c->mode == MODE_PLAIN || c->mode == MODE_KTLS ||
+	       (c->mode == MODE_CRYPT && c->tep != TCPINC_TEP_KTLS &&
+		tcpinc_session_ready(c->sess));
+}
+
+/* Plaintext moves by splice (or the copy path at an urgent mark). */
+static bool spliced(const struct conn *c)
+{
+	return c->mode == MODE_PLAIN || c->mode == MODE_KTLS;
 }
 
 static unsigned int session_err_reason(int err)
@@ -321,7 +332,7 @@ static void publish_api(struct conn *c)
 	api->self_gopt = c->role ? TCPINC_GOPT_B : 0;
 	if (c->mode == MODE_PLAIN) {
 		api->state = TCPINC_API_PLAIN;
-	} else if (c->mode == MODE_CRYPT) {
+	} else if (c->mode == MODE_CRYPT || c->mode == MODE_KTLS) {
 		api->tep = c->tep;
 		api->peer_gopt = e->peer_gopt;
 		api->transcript_len = e->local_len + e->peer_len;
@@ -518,10 +529,13 @@ static uint8_t *frame_data(uint8_t *base, size_t i)
  * only while the pipe is, so bytes never pass each other.
  * splice() gives nothing at an urgent mark (tcp_read_sock() stops there)
  * although the socket has bytes: then one recv() takes the urgent byte
- * inline (SO_OOBINLINE). Returns bytes, 0 or -errno.
+ * inline (SO_OOBINLINE); not on a kernel TLS socket (urg false), where
+ * queued bytes without splice's taking them are a partial record.
+ * Returns bytes, 0 or -errno.
  */
 static ssize_t plain_read(int fd, struct tcpincd_buf *b,
-			  struct tcpincd_pipe *p, bool *eof, bool *more)
+			  struct tcpincd_pipe *p, bool urg, bool *eof,
+			  bool *more)
 {
 	ssize_t n;
 	int inq = 0;
@@ -530,7 +544,7 @@ static ssize_t plain_read(int fd, struct tcpincd_buf *b,
 		return 0;
 	if (p->rd >= 0 && !b->len) {
 		n = tcpincd_pipe_fill(p, fd, eof, more);
-		if (n || *eof)
+		if (n || *eof || !urg)
 			return n;
 		if (ioctl(fd, SIOCINQ, &inq) || inq <= 0)
 			return 0;
@@ -586,8 +600,8 @@ static unsigned int pump_app_to_net(struct conn *c, bool *progress)
 
 	if (c->app_rd_eof || !can_send(c))
 		return 0;
-	if (c->mode == MODE_PLAIN) {
-		n = plain_read(c->app.fd, &c->a2n, &c->a2n_pipe,
+	if (spliced(c)) {
+		n = plain_read(c->app.fd, &c->a2n, &c->a2n_pipe, true,
 			       &c->app_rd_eof, &c->app_rd_more);
 		if (n < 0)
 			return TCPINC_AB_APP_RESET;
@@ -655,6 +669,135 @@ static unsigned int pump_app_to_net(struct conn *c, bool *progress)
 	return 0;
 }
 
+/*
+ * How much to ask of the network socket now. TEP 0x20 before its keys are
+ * in: exactly the rest of the Init message (magic, 4-byte length, ...),
+ * since the records behind it must stay in the socket for kernel TLS.
+ */
+static size_t init_want(const struct conn *c)
+{
+	const uint8_t *m = c->raw.p + c->raw.off;
+	size_t room = buf_room(&c->raw), len;
+
+	if (c->tep != TCPINC_TEP_KTLS)
+		return room;
+	if (tcpinc_session_ready(c->sess))
+		return 0; /* records: the kernel's, once our send key is in */
+	if (c->raw.len < 8)
+		return 8 - c->raw.len;
+	len = (size_t)m[4] << 24 | (size_t)m[5] << 16 | m[6] << 8 | m[7];
+	/* a bad length is the session's to reject: give it what comes */
+	if (len <= c->raw.len || len > TCPINC_INIT_MAX)
+		return room;
+	return len - c->raw.len;
+}
+
+/*
+ * TEP 0x20, once the session is ready: the TLS ULP and the receive key at
+ * once (the peer's first record may be queued behind the Init message),
+ * the send key once our Init message has left (B's Init2), then the
+ * connection is spliced like a plain one. 0 or an abort reason.
+ */
+static unsigned int ktls_advance(struct conn *c, bool *progress)
+{
+	int err;
+
+	if (c->mode != MODE_CRYPT || !tcpinc_session_ready(c->sess))
+		return 0;
+	if (!c->ktls_rx) {
+		c->rec_keys = tcpinc_guarded_alloc(sizeof(*c->rec_keys));
+		if (!c->rec_keys)
+			return TCPINC_AB_INTERNAL;
+		err = tcpinc_session_take_record_keys(c->sess, c->rec_keys);
+		if (!err)
+			err = tcpincd_ktls_ulp(c->net.fd);
+		if (!err)
+			err = tcpincd_ktls_key(c->net.fd, c->rec_keys, false);
+		if (err) {
+			tcpincd_log("kernel TLS receive key: %s", strerror(-err));
+			return TCPINC_AB_KTLS_SETUP;
+		}
+		c->ktls_rx = true;
+	}
+	if (c->a2n.len)
+		return 0;
+	err = tcpincd_ktls_key(c->net.fd, c->rec_keys, true);
+	tcpinc_guarded_free(c->rec_keys, sizeof(*c->rec_keys));
+	c->rec_keys = NULL;
+	if (err) {
+		tcpincd_log("kernel TLS send key: %s", strerror(-err));
+		return TCPINC_AB_KTLS_SETUP;
+	}
+	tcpincd_count(TCPINC_C_KTLS, 1);
+	c->mode = MODE_KTLS;
+	buf_free(&c->raw);
+	if (tcpincd_pipe_open(&c->a2n_pipe) || tcpincd_pipe_open(&c->n2a_pipe))
+		tcpincd_pipe_close(&c->a2n_pipe);
+	c->app_rd_more = c->net_rd_more = true;
+	*progress = true;
+	return 0;
+}
+
+/*
+ * The record splice() or recv() refused: the peer's close_notify is its
+ * authenticated end of stream; any other non-data record aborts (this
+ * TEP has no key update). Data (not expected here) joins the copy path.
+ */
+static unsigned int ktls_record(struct conn *c, bool *progress)
+{
+	uint8_t type, *p;
+	ssize_t n;
+
+	buf_compact(&c->n2a);
+	p = buf_tail(&c->n2a);
+	n = tcpincd_ktls_read_record(c->net.fd, &type, p, buf_room(&c->n2a));
+	if (n == -EAGAIN)
+		return 0;
+	if (n == -EBADMSG)
+		return TCPINC_AB_BAD_TAG;
+	if (n < 0)
+		return TCPINC_AB_PEER_RESET;
+	*progress = true;
+	if (n == 0) {
+		c->net_rd_eof = true;
+		return 0;
+	}
+	if (type == TCPINCD_TLS_APPDATA) {
+		c->n2a.len += n;
+		account(c, n, 0);
+		return 0;
+	}
+	if (type == TCPINCD_TLS_ALERT && n == 2 &&
+	    p[1] == TCPINCD_TLS_CLOSE_NOTIFY) {
+		c->peer_finp = c->net_rd_eof = true;
+		return 0;
+	}
+	return TCPINC_AB_KTLS_RECORD;
+}
+
+/* Network -> application on a kernel TLS socket. 0 or an abort reason. */
+static unsigned int ktls_net_to_app(struct conn *c, bool *progress)
+{
+	ssize_t n;
+
+	if (c->net_rd_eof || c->n2a.len)
+		return 0;
+	n = plain_read(c->net.fd, &c->n2a, &c->n2a_pipe, false,
+		       &c->net_rd_eof, &c->net_rd_more);
+	/* EINVAL from splice, EIO from recv: a record that is not data */
+	if (n == -EINVAL || n == -EIO) {
+		c->net_rd_more = true;
+		return c->n2a_pipe.len ? 0 : ktls_record(c, progress);
+	}
+	if (n == -EBADMSG)
+		return TCPINC_AB_BAD_TAG;
+	if (n < 0)
+		return TCPINC_AB_PEER_RESET;
+	account(c, n, 0);
+	*progress |= n > 0 || c->net_rd_eof;
+	return 0;
+}
+
 /* Network -> application (decrypting if needed). 0 or an abort reason. */
 static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 {
@@ -669,7 +812,7 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 			return 0;
 		/* init_watch looks at the first bytes: they take the copy path */
 		n = plain_read(c->net.fd, &c->n2a,
-			       c->init_watch ? &none : &c->n2a_pipe,
+			       c->init_watch ? &none : &c->n2a_pipe, true,
 			       &c->net_rd_eof, &c->net_rd_more);
 		if (n < 0)
 			return TCPINC_AB_PEER_RESET;
@@ -677,11 +820,13 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 		*progress |= n > 0 || c->net_rd_eof;
 		return 0;
 	}
+	if (c->mode == MODE_KTLS)
+		return ktls_net_to_app(c, progress);
 	if (!c->net_rd_eof) {
 		buf_compact(&c->raw);
-		if (buf_room(&c->raw)) {
+		if (init_want(c)) {
 			n = recv_some(c->net.fd, buf_tail(&c->raw),
-				      buf_room(&c->raw), &c->net_rd_eof,
+				      init_want(c), &c->net_rd_eof,
 				      &c->net_rd_more);
 			if (n < 0)
 				return TCPINC_AB_PEER_RESET;
@@ -711,7 +856,7 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 		*progress = true;
 	if (note_ready(c))
 		publish_api(c);
-	return 0;
+	return c->tep == TCPINC_TEP_KTLS ? ktls_advance(c, progress) : 0;
 }
 
 /*
@@ -742,15 +887,27 @@ static unsigned int check_init_watch(struct conn *c)
 	return 0;
 }
 
-/* Send our FINs once a direction is finished and drained. */
-static void propagate_eof(struct conn *c)
+/*
+ * Send our FINs once a direction is finished and drained; on kernel TLS a
+ * close_notify goes first. 0 or an abort reason.
+ */
+static unsigned int propagate_eof(struct conn *c)
 {
 	bool out_done = c->mode == MODE_CRYPT ? c->fin_queued : c->app_rd_eof;
-	bool in_done = c->mode == MODE_CRYPT ? c->peer_finp : c->net_rd_eof;
+	bool in_done = c->mode == MODE_PLAIN ? c->net_rd_eof : c->peer_finp;
+	int err;
 
 	if (c->init_watch)
-		return;
+		return 0;
 	if (out_done && !pending(&c->a2n, &c->a2n_pipe) && !c->net_wr_shut) {
+		if (c->mode == MODE_KTLS && !c->close_notify_sent) {
+			err = tcpincd_ktls_close_notify(c->net.fd);
+			if (err == -EAGAIN)
+				return 0;
+			if (err)
+				return TCPINC_AB_PEER_RESET;
+			c->close_notify_sent = true;
+		}
 		shutdown(c->net.fd, SHUT_WR);
 		c->net_wr_shut = true;
 	}
@@ -758,6 +915,7 @@ static void propagate_eof(struct conn *c)
 		shutdown(c->app.fd, SHUT_WR);
 		c->app_wr_shut = true;
 	}
+	return 0;
 }
 
 static void update_interest(struct conn *c)
@@ -768,17 +926,19 @@ static void update_interest(struct conn *c)
 		ae |= EPOLLIN;
 	if (pending(&c->n2a, &c->n2a_pipe) && !c->init_watch)
 		ae |= EPOLLOUT;
-	if (!c->net_rd_eof)
+	/* TEP 0x20 between its two keys: nothing to read until keyed */
+	if (!c->net_rd_eof && !(c->mode == MODE_CRYPT && c->ktls_rx))
 		ne |= EPOLLIN;
-	if (pending(&c->a2n, &c->a2n_pipe))
+	if (pending(&c->a2n, &c->a2n_pipe) ||
+	    (c->mode == MODE_KTLS && c->app_rd_eof && !c->net_wr_shut))
 		ne |= EPOLLOUT;
 	/* Full buffers (any bytes in a pipe) stop reading their source. */
-	if (c->mode == MODE_PLAIN ?
+	if (spliced(c) ?
 		    !c->a2n.cap || c->a2n.len == c->a2n.cap || c->a2n_pipe.len :
 		    c->a2n.len + TCPINC_FRAME_MAX + TCPINC_FRAME_OVERHEAD >
 			    c->a2n.cap)
 		ae &= ~EPOLLIN;
-	if (c->mode == MODE_PLAIN ? c->n2a.len == c->n2a.cap || c->n2a_pipe.len :
+	if (spliced(c) ? c->n2a.len == c->n2a.cap || c->n2a_pipe.len :
 				    c->raw.len == c->raw.cap)
 		ne &= ~EPOLLIN;
 	set_interest(&c->app, &c->app_events, ae);
@@ -798,6 +958,13 @@ static void conn_pump(struct conn *c)
 			conn_abort(c, TCPINC_AB_PEER_RESET);
 			return;
 		}
+		/* TEP 0x20: our Init message is out, the send key goes in */
+		reason = c->tep == TCPINC_TEP_KTLS ? ktls_advance(c, &progress) :
+						     0;
+		if (reason) {
+			conn_abort(c, reason);
+			return;
+		}
 		err = c->init_watch ? 0 :
 				      send_pending(c->app.fd, &c->n2a,
 						   &c->n2a_pipe, &progress);
@@ -813,18 +980,19 @@ static void conn_pump(struct conn *c)
 		}
 		if (!reason)
 			reason = pump_app_to_net(c, &progress);
+		if (!reason)
+			reason = propagate_eof(c);
 		if (reason) {
 			conn_abort(c, reason);
 			return;
 		}
-		propagate_eof(c);
 	} while (progress);
 
 	/*
 	 * The peer closed its TCP stream without a FINp frame: a truncation,
 	 * never EOF. (With n2a empty, decryption was not waiting for room.)
 	 */
-	if (c->mode == MODE_CRYPT && c->net_rd_eof && !c->peer_finp &&
+	if (c->mode != MODE_PLAIN && c->net_rd_eof && !c->peer_finp &&
 	    !c->n2a.len) {
 		conn_abort(c, TCPINC_AB_FIN_WITHOUT_FINP);
 		return;
@@ -848,7 +1016,7 @@ static int sock_error(int fd)
 
 void conn_event(struct conn *c, bool is_app, uint32_t events)
 {
-	int fd = is_app ? c->app.fd : c->net.fd;
+	int fd = is_app ? c->app.fd : c->net.fd, err;
 
 	if (c->dead)
 		return;
@@ -858,8 +1026,11 @@ void conn_event(struct conn *c, bool is_app, uint32_t events)
 			conn_connected(c, sock_error(fd));
 		return;
 	}
-	if ((events & EPOLLERR) && sock_error(fd)) {
-		conn_abort(c, is_app ? TCPINC_AB_APP_RESET : TCPINC_AB_PEER_RESET);
+	if ((events & EPOLLERR) && (err = sock_error(fd))) {
+		/* kernel TLS marks a record that failed authentication so */
+		conn_abort(c, is_app	      ? TCPINC_AB_APP_RESET :
+			      err == EBADMSG ? TCPINC_AB_BAD_TAG :
+					       TCPINC_AB_PEER_RESET);
 		return;
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR))

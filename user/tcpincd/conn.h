@@ -31,7 +31,8 @@ struct tcpincd_buf {
 enum conn_mode {
 	MODE_PENDING, /* waiting for a connect() to finish */
 	MODE_PLAIN,
-	MODE_CRYPT,
+	MODE_CRYPT, /* tcpcrypt frames; or TEP 0x20 until its keys are in */
+	MODE_KTLS, /* TEP 0x20 keyed: kernel TLS on net, spliced like plain */
 };
 
 struct conn {
@@ -63,7 +64,12 @@ struct conn {
 	bool app_rd_more, net_rd_more;
 	bool app_wr_shut, net_wr_shut; /* we sent our FIN */
 	bool fin_queued; /* crypt: our FINp frame is in a2n */
-	bool peer_finp; /* crypt: the peer's FINp frame arrived */
+	bool peer_finp; /* crypt: the peer's FINp frame arrived; ktls: its
+			 * close_notify */
+	bool close_notify_sent; /* ktls: our end of stream is out */
+	bool ktls_rx; /* TEP 0x20: the receive key is in the kernel */
+	/* TEP 0x20: keys taken from the session, until the send key is in */
+	struct tcpinc_record_keys *rec_keys;
 
 	uint64_t bytes_in, bytes_out; /* application bytes, each way */
 	/* our current key generation: data, frames, start (monotonic s) */

@@ -159,7 +159,8 @@ void conn_resume_keep(struct conn *c)
 	struct tcpinc_resume_state st = { 0 };
 	int err;
 
-	if (!(c->pol.flags & TCPINC_POL_RESUME)) {
+	/* TEP 0x20 sessions are not resumed (docs/tep-0x20.md) */
+	if (!(c->pol.flags & TCPINC_POL_RESUME) || c->tep == TCPINC_TEP_KTLS) {
 		tcpinc_session_forget_resume_state(c->sess);
 		return;
 	}

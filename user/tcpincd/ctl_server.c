@@ -39,7 +39,7 @@ static void cmd_show(int s)
 		tcpincd_addr_str(&c->local, local, sizeof(local));
 		tcpincd_addr_str(&c->remote, remote, sizeof(remote));
 		tep[0] = aead[0] = sid[0] = '\0';
-		if (c->mode == MODE_CRYPT) {
+		if (c->mode == MODE_CRYPT || c->mode == MODE_KTLS) {
 			snprintf(tep, sizeof(tep), "0x%02x", c->tep);
 			if (c->info_valid) {
 				snprintf(aead, sizeof(aead), "0x%04x",

@@ -12,8 +12,10 @@
 
 #include "proto/session.h"
 #include "tcpincd/bpf_setup.h"
+#include "tcpincd/ktls.h"
 
 struct tcpincd_aead_cfg tcpincd_aeads;
+int tcpincd_ktls_ok = -1;
 
 uint8_t tcpincd_eno_syn_opt(const struct tcpincd_eno_cfg *cfg, uint8_t *out)
 {
@@ -28,10 +30,37 @@ uint8_t tcpincd_eno_syn_opt(const struct tcpincd_eno_cfg *cfg, uint8_t *out)
 	return eno_build_syn(&pol, TCPINC_ENO_OPT_MAX, out, &dropped);
 }
 
-/* A TEP the tcpcrypt library runs (fresh key agreement, v = 0). */
+/*
+ * A TEP tcpincd runs (fresh key agreement, v = 0): tcpcrypt's, and 0x20
+ * unless kernel TLS is known to be missing (checked again once probed).
+ */
 static bool tep_runnable(unsigned long v)
 {
-	return v >= TCPINC_TEP_P256 && v <= TCPINC_TEP_CURVE448;
+	return (v >= TCPINC_TEP_P256 && v <= TCPINC_TEP_CURVE448) ||
+	       (v == TCPINC_TEP_KTLS && tcpincd_ktls_ok != 0);
+}
+
+static bool has_tep(const uint8_t *teps, uint8_t n, uint8_t tep)
+{
+	return memchr(teps, tep, n) != NULL;
+}
+
+int tcpincd_eno_cfg_ktls(struct tcpincd_eno_cfg *cfg, char *err,
+			 size_t errlen)
+{
+	tcpincd_ktls_ok = !cfg->no_ktls && tcpincd_ktls_available();
+	if (has_tep(cfg->teps, cfg->n_teps, TCPINC_TEP_KTLS) &&
+	    !tcpincd_ktls_ok) {
+		snprintf(err, errlen,
+			 "--eno-teps: 0x20 needs kernel TLS (%s)",
+			 cfg->no_ktls ? "--no-ktls given" :
+					"no TLS ULP in this kernel");
+		return -1;
+	}
+	if (tcpincd_ktls_ok && !cfg->teps_given &&
+	    cfg->n_teps < sizeof(cfg->teps))
+		cfg->teps[cfg->n_teps++] = TCPINC_TEP_KTLS;
+	return 0;
 }
 
 /*
@@ -60,7 +89,7 @@ int tcpincd_parse_teps(const char *name, const char *list, bool runnable,
 		if (runnable && !tep_runnable(v)) {
 			snprintf(err, errlen,
 				 "--%s: 0x%02lx: tcpincd runs only TEPs "
-				 "0x21..0x24",
+				 "0x21..0x24, and 0x20 with kernel TLS",
 				 name, v);
 			return -1;
 		}
@@ -153,8 +182,11 @@ int tcpincd_eno_cfg_option(struct tcpincd_eno_cfg *cfg, const char *name,
 		}
 		cfg->syn_retries = v;
 	} else if (!strcmp(name, "eno-teps")) {
+		cfg->teps_given = true;
 		return tcpincd_parse_teps(name, arg, true, cfg->teps, &cfg->n_teps, err,
 				  errlen);
+	} else if (!strcmp(name, "no-ktls")) {
+		cfg->no_ktls = true;
 	} else if (!strcmp(name, "eno-offer-raw")) {
 		return tcpincd_parse_teps(name, arg, false, cfg->raw, &cfg->n_raw, err,
 				  errlen);

@@ -318,6 +318,7 @@ int main(int argc, char **argv)
 		{ "eno-syn-retries", required_argument, NULL, 'E' },
 		{ "eno-teps", required_argument, NULL, 'E' },
 		{ "eno-offer-raw", required_argument, NULL, 'E' },
+		{ "no-ktls", no_argument, NULL, 'E' },
 		{ "aeads", required_argument, NULL, 'E' },
 		{ "aead-prefs", required_argument, NULL, 'E' },
 		{ "rekey-bytes", required_argument, NULL, 'R' },
@@ -393,9 +394,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	tcpincd_policy_host(&eno_cfg, tcpincd_resume_default);
 	if (geteuid())
 		goto not_root;
+	if (tcpincd_eno_cfg_ktls(&eno_cfg, err, sizeof(err))) {
+		fprintf(stderr, "tcpincd: %s\n", err);
+		return 2;
+	}
+	tcpincd_policy_host(&eno_cfg, tcpincd_resume_default);
 	/* no core file or ptrace peek may show keys held outside sodium */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		tcpincd_log("PR_SET_DUMPABLE: %s", strerror(errno));

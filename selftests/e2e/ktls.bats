@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# TEP 0x20 (docs/tep-0x20.md): tcpcrypt's X25519 exchange, then TLS 1.3
+# records sealed and opened by kernel TLS. Needs a kernel with the TLS ULP:
+# this machine's own kernel has none, so these run in a Debian kernel under
+# qemu (selftests/vm/vm.sh, the "vm" section of selftests/run.sh) and are
+# skipped elsewhere, except the first, which holds everywhere.
+#
+# Checked: the data (SHA-256 both ways), the wire (after the Init message
+# every byte each way is a whole TLS record of outer type 23, no cleartext
+# canary), `tcpinc show -j` (TEP 0x20, one session ID), the counters; and
+# that a flipped bit, a bare FIN and a peer without kernel TLS end as for
+# tcpcrypt frames (abort, abort, fall back to TEP 0x23).
+
+load lib
+
+setup() { hosts_setup; }
+teardown() { hosts_teardown; }
+
+ktls_or_skip() {
+	modprobe tls 2>/dev/null || true
+	grep -qw tls /proc/sys/net/ipv4/tcp_available_ulp ||
+		skip "no kernel TLS here (run selftests/vm/vm.sh)"
+}
+
+@test "TEP 0x20 is refused without kernel TLS, or with --no-ktls" {
+	local out rc
+	out=$(on A "$E2E_REPO/build/tcpincd" --no-ktls --eno-teps 0x20 2>&1) && rc=0 || rc=$?
+	[ "$rc" -eq 2 ] || fail "tcpincd --no-ktls --eno-teps 0x20: exit $rc, want 2"
+	[[ $out == *"0x20 needs kernel TLS (--no-ktls given)"* ]] || fail "$out"
+	if ! grep -qw tls /proc/sys/net/ipv4/tcp_available_ulp &&
+		! modprobe tls 2>/dev/null; then
+		out=$(on A "$E2E_REPO/build/tcpincd" --eno-teps 0x23,0x20 2>&1) && rc=0 || rc=$?
+		[ "$rc" -eq 2 ] || fail "--eno-teps 0x20 without kTLS: exit $rc"
+		[[ $out == *"no TLS ULP in this kernel"* ]] || fail "$out"
+	fi
+}
+
+@test "TEP 0x20: 4 MiB each way through kernel TLS records" {
+	local size a b sid rec
+	ktls_or_skip
+	size=$(mib 4)
+	host_up A
+	host_up B
+	cap_start A
+	xfer_run tcpinc tcpinc "$ADDR_B" "$size" "$size" A B
+	cap_stop
+	assert_xfer_ok "$size" "$size"
+
+	[ "$(cap_grep "$CANARY")" -eq 0 ] || fail "cleartext canary on the wire"
+	python3 "$PCAP" eno "$CAP_FILE" --port "$PORT" | jq -e \
+		'.eno_options | any(test("^SYN 45[0-9a-f]*20"))' >/dev/null ||
+		fail "A's SYN does not offer 0x20"
+	rec=$(python3 "$PCAP" records "$CAP_FILE" --port "$PORT")
+	log "records: $rec"
+	for d in to_port from_port; do
+		echo "$rec" | jq -e --arg d "$d" --argjson n "$((size / 16400))" '
+			.[$d] | .streams == 1 and .init_bytes > 0 and
+			.left_over == 0 and .bad_versions == 0 and
+			(.types | keys) == ["23"] and .records >= $n and
+			.max_len <= 16640' >/dev/null ||
+			fail "$d is not Init + TLS records: $rec"
+	done
+
+	a=$(conn_row A remote "$ADDR_B:$PORT")
+	b=$(conn_row B local "$ADDR_B:$PORT")
+	for row in "$a" "$b"; do
+		[ "$(field "$row" state)" = encrypted ] || fail "state: $row"
+		[ "$(field "$row" tep)" = 0x20 ] || fail "tep: $row"
+		[ "$(field "$row" aead)" = 0x0001 ] || fail "aead: $row"
+	done
+	sid=$(field "$a" session_id)
+	[[ $sid =~ ^20[0-9a-f]{64}$ ]] || fail "session_id '$sid'"
+	[ "$(field "$b" session_id)" = "$sid" ] || fail "session ids differ"
+	[ "$(counter A ktls_sessions)" -eq 1 ] || fail "A ktls_sessions"
+	[ "$(counter B ktls_sessions)" -eq 1 ] || fail "B ktls_sessions"
+	[ "$(counter A handshakes)" -eq 1 ] || fail "A handshakes"
+}
+
+@test "TEP 0x20 with each AEAD kernel TLS has" {
+	local aead
+	ktls_or_skip
+	for aead in 0x0002 0x0010; do
+		tcpinc_on A up -- --aeads "$aead" || fail "up A"
+		tcpinc_on B up -- --aead-prefs "$aead" || fail "up B"
+		xfer_run tcpinc tcpinc "$ADDR_B" 300000 200000 A
+		assert_xfer_ok 300000 200000
+		[ "$(field "$(conn_row A remote "$ADDR_B:$PORT")" aead)" = "$aead" ] ||
+			fail "aead $aead not used: $(cat "$T/show_A.json")"
+		tcpinc_on A down || fail "down A"
+		tcpinc_on B down || fail "down B"
+	done
+}
+
+@test "a peer with --no-ktls gets TEP 0x23 frames" {
+	ktls_or_skip
+	host_up A
+	tcpinc_on B up -- --no-ktls || fail "up B"
+	xfer_run tcpinc tcpinc "$ADDR_B" 500000 500000 A
+	assert_xfer_ok 500000 500000
+	[ "$(field "$(conn_row A remote "$ADDR_B:$PORT")" tep)" = 0x23 ] ||
+		fail "not 0x23: $(cat "$T/show_A.json")"
+	[ "$(counter A ktls_sessions)" -eq 0 ] || fail "A keyed kernel TLS"
+}
+
+@test "TEP 0x20: a flipped bit aborts (abort_bad_tag)" {
+	ktls_or_skip
+	host_up A
+	host_up B
+	bg_start flip A "$TCPINC_LAB" flip --dev "$IFACE" --dport "$PORT"
+	wait_until 10 grep -qx ready "$T/flip.out" ||
+		fail "flipper not ready: $(cat "$T/flip.err")"
+	_start_app srv B tcpinc python3 "$XFER" server --bind "$ADDR_B" "$PORT" \
+		--expect-bytes "$(mib 2)" --timeout 60 --seed 3
+	wait_listen B "$PORT"
+	_start_app cli A tcpinc python3 "$XFER" client --connect "$ADDR_B" \
+		"$PORT" --send-bytes "$(mib 2)" --timeout 60 --seed 3
+	bg_wait srv
+	bg_wait cli
+	bg_stop flip TERM
+	log "flipper: $(tr '\n' ' ' <"$T/flip.out")"
+	grep -q ' flipped=1 ' "$T/flip.out" || fail "no segment was flipped"
+	[ "${BG_RC[srv]}" -eq 3 ] || fail "server exit ${BG_RC[srv]}, want 3"
+	[ "$(counter B abort_bad_tag)" -ge 1 ] || fail "abort_bad_tag not counted"
+}
+
+@test "TEP 0x20: a bare TCP FIN aborts (abort_fin_without_finp)" {
+	ktls_or_skip
+	host_up A
+	host_up B
+	bg_start box A "$TCPINC_LAB" finrst --dev "$IFACE" --dport "$PORT" \
+		--mode fin --nth 10
+	wait_until 10 grep -qx ready "$T/box.out" ||
+		fail "middlebox not ready: $(cat "$T/box.err")"
+	_start_app srv B tcpinc python3 "$XFER" server --bind "$ADDR_B" "$PORT" \
+		--expect-bytes "$(mib 2)" --timeout 60 --seed 5
+	wait_listen B "$PORT"
+	_start_app cli A tcpinc python3 "$XFER" client --connect "$ADDR_B" \
+		"$PORT" --send-bytes "$(mib 2)" --timeout 60 --seed 5
+	bg_wait srv
+	bg_wait cli
+	bg_stop box TERM
+	log "middlebox: $(tr '\n' ' ' <"$T/box.out")"
+	grep -q ' injected=1 ' "$T/box.out" || fail "nothing was injected"
+	[ "${BG_RC[srv]}" -eq 3 ] || fail "server exit ${BG_RC[srv]}, want 3"
+	[ "$(counter B abort_fin_without_finp)" -ge 1 ] ||
+		fail "abort_fin_without_finp not counted on B"
+}
