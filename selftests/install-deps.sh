@@ -21,6 +21,9 @@ PKGS=(
 	nftables ethtool iputils-ping
 	# benchmark (make bench): the TLS contender, its certificate, plots
 	stunnel4 openssl gnuplot-nox
+	# kernel TLS tests in a VM (selftests/vm/vm.sh): qemu TCG booting
+	# Debian's own kernel, a busybox initramfs, depmod, the XZ payload
+	qemu-system-x86 busybox-static kmod cpio xz-utils
 )
 
 installed() {
