@@ -7,6 +7,9 @@
 # stderr in /run/tcpinc-vm/{stdout,stderr}, writes its exit status to
 # /run/tcpinc-vm/rc and powers the VM off. Not meant to be run by hand.
 
+# One { } block, read before it runs: editing this file (it is read from
+# the host's repository) does not disturb a VM running it.
+{
 RUN=/run/tcpinc-vm
 
 off() {
@@ -40,3 +43,4 @@ rc=0
 dmesg >"$RUN/dmesg" 2>/dev/null
 echo "$rc" >"$RUN/rc.tmp" && mv "$RUN/rc.tmp" "$RUN/rc"
 off
+}
