@@ -6,7 +6,7 @@
 # under qemu TCG, with this machine's userland:
 #
 #   bash selftests/vm/vm.sh [-v] [--] CMD [ARGS...]
-#   bash selftests/vm/vm.sh --check     # modprobe tls; tls in tcp_available_ulp
+#   bash selftests/vm/vm.sh --check     # check-guest.sh: kTLS, netns, bpffs...
 #   bash selftests/vm/vm.sh --prepare   # only fetch and prepare the kernel
 #
 # CMD runs as root with cwd = the repository root, stdin /dev/null; its
@@ -18,28 +18,35 @@
 # (writes elsewhere are lost at power-off), the repository read-write at its
 # host path, fresh /proc /sys /dev /tmp /run, bpffs at /sys/fs/bpf, cgroup2
 # at /sys/fs/cgroup, the Debian kernel's modules at /lib/modules, lo up.
-# No network beyond lo. Passed into the guest: PATH HOME LANG LC_ALL TERM TZ
-# PYENV_ROOT PYENV_VERSION FUZZ_TIME, TCPINC_* and BATS_* variables, and the
-# names listed in TCPINC_VM_ENV.
+# No network beyond lo. Passed into the guest: PATH (pyenv's shims resolved
+# to their interpreter: see below), HOME LANG LC_ALL TERM TZ PYENV_ROOT
+# PYENV_VERSION FUZZ_TIME, TCPINC_* and BATS_* variables, and the names
+# listed in TCPINC_VM_ENV. Nothing else of the environment.
 #
 # First run: apt-get download of linux-image-<abi>-amd64 (never installed),
 # extracted with depmod into $TCPINC_VM_CACHE (default /var/cache/tcpinc-vm
-# as root, else ~/.cache/tcpinc-vm), the bzImage's XZ payload unpacked to an
+# as root, else ~/.cache/tcpinc-vm), the bzImage's payload unpacked to an
 # uncompressed vmlinux (booted through its PVH entry: faster under TCG).
 # Later runs reuse it; a new kernel ABI in the archive means a new download.
 #
 # Environment: TCPINC_VM_CACHE, TCPINC_VM_TIMEOUT (seconds, default 3600),
-# TCPINC_VM_MEM (default 1G), TCPINC_VM_SMP (default 2), TCPINC_VM_KPKG
-# (a linux-image-*-amd64 package instead of the current one), TCPINC_VM_ENV,
+# TCPINC_VM_MEM (default 1G), TCPINC_VM_SMP (default 2), TCPINC_VM_CPU
+# (qemu -cpu, default max), TCPINC_VM_APPEND (more kernel parameters),
+# TCPINC_VM_KPKG (another kernel: a metapackage such as linux-image-6.12-amd64
+# or an ABI package; default linux-image-amd64), TCPINC_VM_ENV,
 # TCPINC_VM_KEEP=1 (keep the run directory: console log, dmesg, output).
 #
 # Needs: qemu-system-x86 busybox-static kmod cpio xz-utils (install-deps.sh).
+#
+# The whole script is one { } block, read before it runs: editing this file
+# does not disturb a run in progress.
 set -uo pipefail
+{
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO=$(cd "$HERE/../.." && pwd -P)
 
-usage() { sed -n '4,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR < 4 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; }
 say() { echo "vm.sh: $*" >&2; }
 die() {
 	say "$*"
@@ -66,7 +73,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 if [ "$mode" = check ]; then
-	set -- bash -c 'modprobe tls && grep -w tls /proc/sys/net/ipv4/tcp_available_ulp'
+	set -- bash selftests/vm/check-guest.sh
 elif [ "$mode" = run ] && [ $# -eq 0 ]; then
 	usage >&2
 	exit 2
@@ -105,10 +112,31 @@ safe_path() { [[ $1 =~ ^/[A-Za-z0-9._/+@:-]*$ ]]; }
 safe_path "$REPO" || die "repository path '$REPO' has characters vm.sh cannot pass (spaces, commas...)"
 
 # ---- kernel: fetch and prepare once ----------------------------------------
-# The ABI package the linux-image-amd64 metapackage depends on.
-current_kpkg() {
-	apt-cache depends linux-image-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1
+# resolve PKG: the kernel package PKG stands for: the ABI package a
+# metapackage (linux-image-amd64, linux-image-6.12-amd64) depends on, or PKG
+# itself; empty if apt does not know PKG.
+resolve() {
+	local dep
+	apt-cache show "$1" >/dev/null 2>&1 || return 0
+	dep=$(apt-cache depends "$1" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
+	echo "${dep:-$1}"
+}
+
+# unpack_vmlinux BZIMAGE OUT: the compressed payload at its magic number.
+unpack_vmlinux() {
+	local off
+	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$1" | head -n 1 | cut -d: -f1)
+	if [ -n "$off" ]; then
+		tail -c +$((off + 1)) "$1" | xz -dc --single-stream >"$2" 2>/dev/null
+	else
+		need zstd zstd
+		off=$(LC_ALL=C grep -obUaP '\x28\xb5\x2f\xfd' "$1" | head -n 1 | cut -d: -f1)
+		[ -n "$off" ] || return 1
+		# Trailing bytes after the frame: zstd complains, the output is whole.
+		tail -c +$((off + 1)) "$1" | zstd -dcq >"$2" 2>/dev/null
+	fi
+	[ "$(head -c 4 "$2" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]
 }
 
 # prepare KPKG KVER: download, extract, depmod, vmlinux into $CACHE/$KVER.
@@ -143,19 +171,11 @@ prepare() {
 		rm -rf "$tmp"
 		die "depmod failed"
 	}
-	# The bzImage's payload is XZ (CONFIG_KERNEL_XZ): an ELF vmlinux with a
-	# PVH entry note, which qemu -kernel boots directly.
-	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$tmp/root/boot/vmlinuz-$kver" |
-		head -n 1 | cut -d: -f1)
-	[ -n "$off" ] || {
+	# The bzImage's payload (XZ in 6.1, zstd in 6.12): an ELF vmlinux with
+	# a PVH entry note, which qemu -kernel boots directly.
+	if ! unpack_vmlinux "$tmp/root/boot/vmlinuz-$kver" "$tmp/vmlinux"; then
 		rm -rf "$tmp"
-		die "no XZ payload in vmlinuz-$kver"
-	}
-	tail -c +$((off + 1)) "$tmp/root/boot/vmlinuz-$kver" |
-		xz -dc --single-stream >"$tmp/vmlinux" 2>/dev/null
-	if ! head -c 4 "$tmp/vmlinux" | grep -q 'ELF'; then
-		rm -rf "$tmp"
-		die "could not unpack vmlinux from vmlinuz-$kver"
+		die "could not unpack an ELF vmlinux from vmlinuz-$kver"
 	fi
 	grep -qx 'CONFIG_TLS=[ym]' "$tmp/root/boot/config-$kver" ||
 		say "warning: $kver has no CONFIG_TLS"
@@ -167,35 +187,41 @@ prepare() {
 }
 
 # apt-cache takes a second here (no pkgcache.bin): the answer is kept in
-# $CACHE/current until apt's package lists change.
-cached_kpkg() {
-	local rec=$CACHE/current k
+# $CACHE/resolved-PKG until apt's package lists change.
+cached_resolve() {
+	local rec=$CACHE/resolved-$1 k
 	if [ -s "$rec" ] && [ -z "$(find /var/lib/apt/lists -maxdepth 1 \
 		-name '*Packages*' -newer "$rec" -print -quit 2>/dev/null)" ]; then
 		cat "$rec"
 		return
 	fi
-	k=$(current_kpkg)
+	k=$(resolve "$1")
 	[ -n "$k" ] && mkdir -p "$CACHE" 2>/dev/null && echo "$k" >"$rec" 2>/dev/null
 	echo "$k"
 }
 
-KPKG=${TCPINC_VM_KPKG:-$(cached_kpkg)}
-if [ -z "$KPKG" ]; then
-	# No package lists (apt-get update never ran) or no archive: the
-	# newest kernel already prepared, if any.
+WANT=${TCPINC_VM_KPKG:-linux-image-amd64}
+[[ $WANT =~ ^linux-image-[A-Za-z0-9.+~-]+$ ]] ||
+	die "TCPINC_VM_KPKG=$WANT is not a linux-image-* package name"
+KPKG=$(cached_resolve "$WANT")
+if [ -z "$KPKG" ] && [ "$(id -u)" -eq 0 ]; then
+	say "$WANT unknown to apt; running apt-get update"
+	apt-get update -q >/dev/null 2>&1
+	KPKG=$(cached_resolve "$WANT")
+fi
+if [ -n "$KPKG" ]; then
+	KVER=${KPKG#linux-image-}
+elif [ -f "$CACHE/${WANT#linux-image-}/vmlinux" ]; then
+	KVER=${WANT#linux-image-} # an ABI package prepared before
+elif [ "$WANT" = linux-image-amd64 ]; then
+	# No archive: the newest kernel already prepared, if any.
 	KVER=$(find "$CACHE" -mindepth 2 -maxdepth 2 -name vmlinux 2>/dev/null |
 		sed 's|/vmlinux$||' | sort -V | tail -n 1)
 	KVER=${KVER##*/}
-	if [ -z "$KVER" ] && [ "$(id -u)" -eq 0 ]; then
-		say "linux-image-amd64 unknown to apt; running apt-get update"
-		apt-get update -q >/dev/null 2>&1
-		KPKG=$(cached_kpkg)
-	fi
-	[ -n "$KVER$KPKG" ] ||
-		die "cannot find linux-image-amd64's kernel package (apt-get update?) and none in $CACHE"
+	[ -n "$KVER" ] && say "apt does not know $WANT; using $KVER from $CACHE"
 fi
-[ -n "$KPKG" ] && KVER=${KPKG#linux-image-}
+[ -n "${KVER:-}" ] ||
+	die "apt does not know $WANT (apt-get update? network?) and $CACHE has no kernel for it"
 KDIR=$CACHE/$KVER
 
 mkdir -p "$CACHE" 2>/dev/null
@@ -219,7 +245,10 @@ safe_path "$RUN" || die "run directory path '$RUN' has characters vm.sh cannot p
 QPID=
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
-	[ -n "$QPID" ] && kill "$QPID" 2>/dev/null
+	if [ -n "$QPID" ]; then
+		kill "$QPID" 2>/dev/null # timeout passes it on to qemu
+		wait "$QPID" 2>/dev/null
+	fi
 	if [ "${TCPINC_VM_KEEP:-0}" = 1 ]; then
 		say "run directory kept: $RUN"
 	else
@@ -256,6 +285,25 @@ rm -rf "$ird"
 
 # ---- the command -----------------------------------------------------------
 args=("$@")
+# pyenv's shims are bash scripts that run a dozen processes: 8 s for each
+# python3 under TCG instead of 0.2 s here. The guest's PATH has the
+# interpreters they resolve to (for the repository) ahead of them.
+if [[ ":$PATH:" == *"/.pyenv/shims:"* ]] && command -v pyenv >/dev/null; then
+	pyprefix=$(cd "$REPO" && pyenv prefix 2>/dev/null)
+	if [ -n "$pyprefix" ]; then
+		pybins=$(printf '%s\n' "$pyprefix" | tr ':' '\n' | sed 's|$|/bin|' | paste -sd:)
+		guest_path=
+		IFS=: read -ra dirs <<<"$PATH"
+		for d in "${dirs[@]}"; do
+			if [ -n "$pybins" ] && [[ $d == */.pyenv/*shims ]]; then
+				guest_path+="$pybins:"
+				pybins=
+			fi
+			guest_path+="$d:"
+		done
+		PATH=${guest_path%:}
+	fi
+fi
 envs=()
 for v in PATH HOME LANG LC_ALL TERM TZ PYENV_ROOT PYENV_VERSION FUZZ_TIME \
 	${TCPINC_VM_ENV:-} $(compgen -e | grep -E '^(TCPINC|BATS)_' | grep -v '^TCPINC_VM_'); do
@@ -270,7 +318,7 @@ declare -p args envs cwd >"$RUN/cmd"
 ninep=security_model=none,multidevs=remap
 # shellcheck disable=SC2054 # commas inside qemu's option values
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config
-	-accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM" -M q35
+	-accel tcg,thread=multi -cpu "${TCPINC_VM_CPU:-max}" -smp "$SMP" -m "$MEM" -M q35
 	-display none -no-reboot
 	-kernel "$KDIR/vmlinux" -initrd "$RUN/initramfs.cpio"
 	-append "console=ttyS0 panic=-1 quiet ${TCPINC_VM_APPEND:-} tcpinc_repo=$REPO tcpinc_modules=$MODS"
@@ -318,3 +366,4 @@ if [ "$verbose" -eq 1 ]; then
 	say "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "total %.1f s", b - a }'), exit status $rc"
 fi
 exit "$rc"
+}
