@@ -215,9 +215,9 @@ elif [ -f "$CACHE/${WANT#linux-image-}/vmlinux" ]; then
 	KVER=${WANT#linux-image-} # an ABI package prepared before
 elif [ "$WANT" = linux-image-amd64 ]; then
 	# No archive: the newest kernel already prepared, if any.
-	KVER=$(find "$CACHE" -mindepth 2 -maxdepth 2 -name vmlinux 2>/dev/null |
-		sed 's|/vmlinux$||' | sort -V | tail -n 1)
-	KVER=${KVER##*/}
+	KVER=$(for f in "$CACHE"/*/vmlinux; do
+		[ -f "$f" ] && basename "${f%/vmlinux}"
+	done | sort -V | tail -n 1)
 	[ -n "$KVER" ] && say "apt does not know $WANT; using $KVER from $CACHE"
 fi
 [ -n "${KVER:-}" ] ||
