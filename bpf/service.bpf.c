@@ -25,6 +25,13 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/*
+ * sock_ops may call bpf_get_current_cgroup_id() (newer kernels; not
+ * Debian 12's 6.1): set by tcpincd from a probe. Without it a listener
+ * gets the host policy, not its attachment's.
+ */
+const volatile __u8 sockops_cgroup_id = 1;
+
 /* Port of tcpincd's listener in `slot`, or 0 if the daemon is down. */
 static __always_inline __u16 daemon_port(__u32 slot)
 {
@@ -305,7 +312,8 @@ static __always_inline void on_listen(struct bpf_sock_ops *skops)
 	__u16 port = (__u16)skops->local_port;
 	struct tcpinc_listen one = { .refs = 1 }, *l;
 
-	one.pol = TCPINC_POLICY_OF_CURRENT();
+	if (sockops_cgroup_id)
+		one.pol = TCPINC_POLICY_OF_CURRENT();
 	l = bpf_map_lookup_elem(&listen_ports, &port);
 	if (l)
 		__sync_fetch_and_add(&l->refs, 1);

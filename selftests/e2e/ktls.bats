@@ -90,6 +90,7 @@ ktls_or_skip() {
 			fail "aead $aead not used: $(cat "$T/show_A.json")"
 		tcpinc_on A down || fail "down A"
 		tcpinc_on B down || fail "down B"
+		PORT=$((PORT + 1)) # the last server's port may not be free yet
 	done
 }
 
