@@ -3,7 +3,7 @@
 #
 # tcpinc's whole test suite, as root on Debian 12:
 #
-#   bash selftests/run.sh [--no-install] [--no-build] [--quick] [FILTER]
+#   bash selftests/run.sh [--no-install] [--no-build] [--quick] [--no-vm] [FILTER]
 #
 #   1. install the dependencies (selftests/install-deps.sh)
 #   2. build (make -j2, and make fuzz)
@@ -11,8 +11,12 @@
 #   4. fuzzers: every build/fuzz/fuzz_* for a bounded time on a copy of
 #      selftests/fuzz/corpus/<name>/; a crash or leak is one failure
 #   5. end-to-end: bats --tap selftests/e2e (network namespaces)
+#   6. kernel TLS: the ktls unit test and ktls.bats again, in qemu on a
+#      Debian kernel that has kernel TLS (selftests/vm/vm.sh), since this
+#      machine's kernel may not
 #
 # --quick: fuzzers run 3 s instead of 15, big e2e transfers shrink 8-fold.
+# --no-vm: leave out section 6.
 # FILTER: only unit binaries, fuzzers and e2e files whose name contains it.
 # The last line of output is "N passed, N failed" (", N skipped" if any).
 # Exit 1 if anything failed.
@@ -21,15 +25,16 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 REPO=$(pwd)
 
-install=1 build=1 quick=0 filter=
+install=1 build=1 quick=0 vm=1 filter=
 usage() {
-	sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//'
 }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-install) install=0 ;;
 	--no-build) build=0 ;;
 	--quick) quick=1 ;;
+	--no-vm) vm=0 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -194,6 +199,29 @@ if [ "${#files[@]}" -gt 0 ]; then
 	fi
 fi
 record e2e "$ep" "$ef" "$es"
+
+# ---- 6. kernel TLS in a VM -------------------------------------------------
+# Debian 12's linux-image-6.12-amd64: CONFIG_TLS=m, and the numeric
+# iterators eno.bpf.c needs (6.4+; the default 6.1 kernel lacks them).
+# TCPINC_VM_GUEST marks the run inside, which must not start a VM itself.
+if [ "$vm" -eq 1 ] && [ -z "${TCPINC_VM_GUEST:-}" ] && matches ktls; then
+	banner "kernel TLS (qemu, Debian kernel)"
+	rc=0
+	TCPINC_VM_GUEST=1 TCPINC_VM_KPKG=${TCPINC_VM_KPKG:-linux-image-6.12-amd64} \
+		timeout 1800 bash selftests/vm/vm.sh -- bash selftests/run.sh \
+		--no-install --no-build --no-vm ktls >"$WORK/vm.log" 2>&1 || rc=$?
+	grep -E '^(ok|not ok|PASS|FAIL|test_ktls|#  )' "$WORK/vm.log" |
+		grep -v '^#  *libbpf' | head -n 200
+	last=$(tail -n 1 "$WORK/vm.log")
+	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+		record vm "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" \
+			"${BASH_REMATCH[4]:-0}"
+	else
+		say "FAIL: the VM run gave no result (exit $rc):"
+		tail -n 30 "$WORK/vm.log"
+		record vm 0 1 0
+	fi
+fi
 
 # ---- summary ---------------------------------------------------------------
 # Only this run's (lib.bash names them tci-<test>-<TCPINC_RUN_ID>-<host>).
