@@ -18,6 +18,11 @@ Contenders (client cgroup on A -> server on B):
                cgroup attached with all three AEADs (RFC 8548 frames)
   resume       `tcpinc attach --resume` on both sides (2nd and later
                connections resume: TEP 0xa3)
+  ktls         only where the kernel has kernel TLS: `tcpinc attach --teps
+               0x20 --aeads 0x0001` (TEP 0x20, records sealed by the
+               kernel) -> the same server as aes128. The frame contenders
+               above are attached with --teps 0x23 so that they stay
+               frames on such a kernel.
   fb_first     attached (AES-128-GCM) -> plain server at an address A never
                talked to (one fresh address per run or connection)
   fb_later     attached -> plain server at an address A already talked to
@@ -69,6 +74,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import socket
 import tempfile
 import time
 
@@ -115,6 +121,7 @@ CONTENDERS = [
     ("aes256", "tcpinc AES-256-GCM", "a-aes256", "tcpinc"),
     ("chacha", "tcpinc ChaCha20-Poly1305", "a-chacha", "tcpinc"),
     ("resume", "tcpinc resumed", "a-resume", "resume"),
+    ("ktls", "tcpinc kernel TLS AES-128-GCM", "a-ktls", "tcpinc"),
     ("fb_first", "tcpinc fallback, 1st conn", "a-fb", "fallback"),
     ("fb_later", "tcpinc fallback, later", "a-fb", "fallback"),
     ("stunnel", "stunnel TLS1.3 AES128GCM", "a-plain", "stunnel"),
@@ -124,11 +131,27 @@ LABEL = {c[0]: c[1] for c in CONTENDERS}
 CGROUP_OF = {c[0]: c[2] for c in CONTENDERS}
 KIND = {c[0]: c[3] for c in CONTENDERS}
 AEAD_OF = {"aes128": "0x0001", "aes256": "0x0002", "chacha": "0x0010",
+           "ktls": "0x0001",
            "resume": "0x0001", "fb_first": "0x0001", "fb_later": "0x0001"}
 
-BULK = ["plain", "aes128", "aes256", "chacha", "fb_later", "stunnel"]
-RR = ["plain", "aes128", "aes256", "chacha", "fb_first", "fb_later", "stunnel"]
-CONNECT = ["plain", "aes128", "resume", "fb_later", "stunnel", "stunnel_res"]
+
+
+def ktls_available():
+    """The TLS ULP exists (tcpincd's own probe: ENOTCONN, not ENOENT)."""
+    with socket.socket() as s:
+        try:
+            s.setsockopt(socket.IPPROTO_TCP, 31, b"tls")  # TCP_ULP
+        except OSError as e:
+            return e.errno == 107  # ENOTCONN
+    return False
+
+
+KTLS = ["ktls"] if ktls_available() else []
+BULK = ["plain", "aes128", "aes256", "chacha"] + KTLS + ["fb_later", "stunnel"]
+RR = ["plain", "aes128", "aes256", "chacha"] + KTLS + ["fb_first", "fb_later",
+                                                      "stunnel"]
+CONNECT = ["plain", "aes128"] + KTLS + ["resume", "fb_later", "stunnel",
+                                        "stunnel_res"]
 
 # test name -> (tool mode, extra args, contenders)
 TESTS = [
@@ -390,7 +413,7 @@ class Bench:
         self.cg = os.path.join(self.cg_root, f"{PREFIX}-{self.id}")
         os.mkdir(self.cg)
         for d in ("a-plain", "a-aes128", "a-aes256", "a-chacha", "a-resume",
-                  "a-fb", "a-stunnel", "b-plain", "b-enc", "b-resume",
+                  "a-ktls", "a-fb", "a-stunnel", "b-plain", "b-enc", "b-resume",
                   "b-stunnel"):
             os.mkdir(os.path.join(self.cg, d))
 
@@ -398,15 +421,18 @@ class Bench:
         for h in ("A", "B"):
             self.tcpinc(h, "up")
             self.tcpinc(h, "show", "-j")
+        frames = ["--teps", "0x23"]  # not TEP 0x20, where kernel TLS is
         att = [
-            ("A", "a-aes128", ["--aeads", "0x0001"]),
-            ("A", "a-aes256", ["--aeads", "0x0002"]),
-            ("A", "a-chacha", ["--aeads", "0x0010"]),
-            ("A", "a-resume", ["--resume", "--aeads", "0x0001"]),
-            ("A", "a-fb", ["--aeads", "0x0001"]),
+            ("A", "a-aes128", frames + ["--aeads", "0x0001"]),
+            ("A", "a-aes256", frames + ["--aeads", "0x0002"]),
+            ("A", "a-chacha", frames + ["--aeads", "0x0010"]),
+            ("A", "a-resume", frames + ["--resume", "--aeads", "0x0001"]),
+            ("A", "a-fb", frames + ["--aeads", "0x0001"]),
             ("B", "b-enc", ["--aeads", "0x0001,0x0002,0x0010"]),
             ("B", "b-resume", ["--resume", "--aeads", "0x0001"]),
         ]
+        if KTLS:
+            att.append(("A", "a-ktls", ["--teps", "0x20", "--aeads", "0x0001"]))
         for h, cg, opts in att:
             self.tcpinc(h, "attach", *opts, os.path.join(self.cg, cg))
 
@@ -663,11 +689,11 @@ class Bench:
         res, err = self.client("plain", "connect", ["--count", "3", "--seconds", "10"],
                                [ADDR_B], PORT_PLAIN, 20)
         self.verified["plain"] = "ok" if res else f"FAILED: {err}"
-        for name in ("aes128", "aes256", "chacha", "resume"):
+        for name in ["aes128", "aes256", "chacha", "resume"] + KTLS:
             addrs, port = self.target(name)
             row, err = self.hold_one(name, addrs, port,
                                      warmups=1 if name == "resume" else 0)
-            want_tep = "0xa3" if name == "resume" else "0x23"
+            want_tep = {"resume": "0xa3", "ktls": "0x20"}.get(name, "0x23")
             if err or not row:
                 v = f"FAILED: {err or 'no row in tcpinc show'}"
             elif (row.get("state") != "encrypted" or row.get("aead") != AEAD_OF[name]

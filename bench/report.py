@@ -11,7 +11,8 @@ import subprocess
 # One colour per contender in every plot.
 COLOR = {"plain": "#555555", "aes128": "#1a9850", "aes256": "#66bd63",
          "chacha": "#a6d96a", "resume": "#3288bd", "fb_first": "#fdae61",
-         "fb_later": "#f46d43", "stunnel": "#9e0142", "stunnel_res": "#d53e4f"}
+         "fb_later": "#f46d43", "stunnel": "#9e0142", "stunnel_res": "#d53e4f",
+         "ktls": "#006837"}
 
 MEM_LABEL = {"mem_A": "tcpincd on A (client side)",
              "mem_B": "tcpincd on B (server side)"}
@@ -136,6 +137,13 @@ def targets(rows, by_rep=None):
               "fb_later", "plain", ">=", 0.9)
     ratio("CPU per GB <= 0.6x stunnel", "cpu_per_gb", "aes128", "stunnel",
           "<=", 0.6)
+    # kernel TLS (TEP 0x20): only where this run had it
+    if _get(rows, "bulk1_ab", "ktls") is not None:
+        for m, d in bulk:
+            ratio(f"bulk kernel TLS AES-128-GCM, {d} >= 0.5x plain", m,
+                  "ktls", "plain", ">=", 0.5)
+        ratio("kernel TLS CPU per GB <= 0.6x stunnel", "cpu_per_gb", "ktls",
+              "stunnel", "<=", 0.6)
     for h in ("A", "B"):
         v = _get(rows, "mem_per_conn", "mem_" + h)
         t.append({"target": f"tcpincd memory per idle encrypted connection, {h} <= 32 KiB",

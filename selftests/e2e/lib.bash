@@ -16,7 +16,8 @@
 # nothing is left, and fails the test if tcpinc itself leaked something.
 #
 # Environment: TCPINC (default build/tcpinc of this repository),
-# TCPINC_LAB (build/tcpinc-lab), TCPINC_QUICK=1 for smaller transfers.
+# TCPINC_LAB (build/tcpinc-lab), TCPINC_QUICK=1 for smaller transfers,
+# TCPINC_SLOW=N to multiply every wait by N (an emulated CPU: run.sh's VM).
 
 E2E_REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 TCPINC=${TCPINC:-$E2E_REPO/build/tcpinc}
@@ -28,7 +29,8 @@ CANARY="TCPINC-CANARY-7f3a"
 IFACE=veth0
 PORT=5001
 # Upper bound for any background command, seconds.
-BG_TIMEOUT=${BG_TIMEOUT:-240}
+SLOW=${TCPINC_SLOW:-1}
+BG_TIMEOUT=${BG_TIMEOUT:-$((240 * SLOW))}
 
 # Echo a message to the test's output (shown by bats when the test fails).
 log() { echo "# $*"; }
@@ -180,9 +182,10 @@ bg_stop() {
 	bg_wait "$1"
 }
 
-# wait_until TIMEOUT CMD...: poll CMD every 0.1 s until it succeeds.
+# wait_until TIMEOUT CMD...: poll CMD every 0.1 s until it succeeds
+# (TIMEOUT times TCPINC_SLOW seconds).
 wait_until() {
-	local deadline=$((SECONDS + $1))
+	local deadline=$((SECONDS + $1 * SLOW))
 	shift
 	while ! "$@"; do
 		[ "$SECONDS" -lt "$deadline" ] || return 1
