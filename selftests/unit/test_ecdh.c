@@ -111,7 +111,7 @@ static void test_table(void)
 		CHECK(k->name != NULL);
 	}
 	CHECK(tcpinc_kex_find(0x00) == NULL);
-	CHECK(tcpinc_kex_find(0x20) == NULL);
+	CHECK(tcpinc_kex_find(0x1f) == NULL);
 	CHECK(tcpinc_kex_find(0x25) == NULL);
 	CHECK(tcpinc_kex_find(0xa5) == NULL);
 }
