@@ -102,6 +102,22 @@ static size_t read_n(int fd, uint8_t *p, size_t n)
 	return got;
 }
 
+/* Our own AEAD over one record body: ct | tag, the header as AAD. */
+static int open_body(const struct tcpinc_record_keys *k, const uint8_t *nonce,
+		     const uint8_t *hdr, const uint8_t *ct, size_t len,
+		     uint8_t *out)
+{
+	size_t n = len - TCPINC_AEAD_TAG_LEN;
+	struct tcpinc_aead ae;
+	int err = tcpinc_aead_init(&ae, k->aead, k->tx_key, false);
+
+	if (err)
+		return err;
+	err = tcpinc_aead_decrypt(&ae, nonce, hdr, 5, ct, n, out, ct + n);
+	tcpinc_aead_free(&ae);
+	return err;
+}
+
 /* Open one TLS 1.3 record read raw from fd, sequence seq; its plaintext. */
 static ssize_t open_record(int fd, const struct tcpinc_record_keys *k,
 			   uint64_t seq, uint8_t *out, uint8_t *type)
@@ -109,6 +125,7 @@ static ssize_t open_record(int fd, const struct tcpinc_record_keys *k,
 	uint8_t hdr[5], ct[16384 + 256], nonce[12];
 	size_t len, i;
 	ssize_t n;
+	int err;
 
 	if (read_n(fd, hdr, 5) != 5 || hdr[0] != 23 || hdr[1] != 3 ||
 	    hdr[2] != 3)
@@ -116,23 +133,15 @@ static ssize_t open_record(int fd, const struct tcpinc_record_keys *k,
 	len = (size_t)hdr[3] << 8 | hdr[4];
 	if (len < 17 || len > sizeof(ct) || read_n(fd, ct, len) != len)
 		return -EPROTO;
+	/* nonce = static IV xor the sequence number (RFC 8446 5.3) */
 	memcpy(nonce, k->tx_iv, 12);
 	for (i = 0; i < 8; i++)
 		nonce[11 - i] ^= (uint8_t)(seq >> (8 * i));
-	{
-		struct tcpinc_aead ae;
-		int err = tcpinc_aead_init(&ae, k->aead, k->tx_key, false);
-
-		if (err)
-			return err;
-		n = len - TCPINC_AEAD_TAG_LEN;
-		err = tcpinc_aead_decrypt(&ae, nonce, hdr, 5, ct, (size_t)n,
-					  out, ct + n);
-		tcpinc_aead_free(&ae);
-		if (err)
-			return err;
-	}
+	err = open_body(k, nonce, hdr, ct, len, out);
+	if (err)
+		return err;
 	/* TLSInnerPlaintext: content, type, zero padding */
+	n = (ssize_t)(len - TCPINC_AEAD_TAG_LEN);
 	while (n > 0 && !out[n - 1])
 		n--;
 	if (!n)

@@ -25,9 +25,9 @@
 #include <tcpinc/eno_wire.h>
 
 #include "common/names.h"
+#include "proto/guarded.h"
 #include "tcpincd/addr.h"
 #include "tcpincd/plain_peers.h"
-#include "proto/guarded.h"
 #include "tcpincd/conn.h"
 #include "tcpincd/ktls.h"
 #include "tcpincd/log.h"
@@ -1027,7 +1027,7 @@ void conn_event(struct conn *c, bool is_app, uint32_t events)
 		return;
 	}
 	if ((events & EPOLLERR) && (err = sock_error(fd))) {
-		/* kernel TLS marks a record that failed authentication so */
+		/* kernel TLS sets EBADMSG on a record failing authentication */
 		conn_abort(c, is_app	      ? TCPINC_AB_APP_RESET :
 			      err == EBADMSG ? TCPINC_AB_BAD_TAG :
 					       TCPINC_AB_PEER_RESET);
