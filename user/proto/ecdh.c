@@ -418,18 +418,6 @@ static const struct tcpinc_kex kex_table[] = {
 		.derive = x25519_derive,
 	},
 	{
-		/* TEP 0x20: key agreement as 0x23, records after it */
-		.tep = TCPINC_TEP_REC_X25519,
-		.name = "TCPINC_KTLS_Curve25519",
-		.priv_len = crypto_scalarmult_SCALARBYTES,
-		.pub_len = crypto_scalarmult_BYTES,
-		.es_len = crypto_scalarmult_BYTES,
-		.keygen = x25519_keygen,
-		.pubgen = x25519_pubgen,
-		.check = x_check,
-		.derive = x25519_derive,
-	},
-	{
 		.tep = TCPINC_TEP_X448,
 		.name = "TCPCRYPT_ECDHE_Curve448",
 		.priv_len = X448_LEN,
@@ -446,8 +434,12 @@ const struct tcpinc_kex *tcpinc_kex_find(uint8_t tep)
 {
 	size_t i;
 
+	tep &= ~TCPINC_TEP_V;
+	/* TEP 0x20 agrees on keys exactly as 0x23 does (docs/tep-0x20.md) */
+	if (tep == TCPINC_TEP_REC_X25519)
+		tep = TCPINC_TEP_X25519;
 	for (i = 0; i < sizeof(kex_table) / sizeof(kex_table[0]); i++)
-		if (kex_table[i].tep == (tep & ~TCPINC_TEP_V))
+		if (kex_table[i].tep == tep)
 			return &kex_table[i];
 	return NULL;
 }
