@@ -803,7 +803,7 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 {
 	struct tcpinc_io io;
 	ssize_t n;
-	size_t before;
+	size_t before, want;
 
 	if (c->mode == MODE_PLAIN) {
 		struct tcpincd_pipe none = TCPINCD_PIPE_NONE;
@@ -824,10 +824,10 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 		return ktls_net_to_app(c, progress);
 	if (!c->net_rd_eof) {
 		buf_compact(&c->raw);
-		if (init_want(c)) {
-			n = recv_some(c->net.fd, buf_tail(&c->raw),
-				      init_want(c), &c->net_rd_eof,
-				      &c->net_rd_more);
+		want = init_want(c);
+		if (want) {
+			n = recv_some(c->net.fd, buf_tail(&c->raw), want,
+				      &c->net_rd_eof, &c->net_rd_more);
 			if (n < 0)
 				return TCPINC_AB_PEER_RESET;
 			c->raw.len += n;
@@ -856,7 +856,7 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 		*progress = true;
 	if (note_ready(c))
 		publish_api(c);
-	return c->tep == TCPINC_TEP_KTLS ? ktls_advance(c, progress) : 0;
+	return 0;
 }
 
 /*
@@ -958,7 +958,11 @@ static void conn_pump(struct conn *c)
 			conn_abort(c, TCPINC_AB_PEER_RESET);
 			return;
 		}
-		/* TEP 0x20: our Init message is out, the send key goes in */
+		/*
+		 * TEP 0x20, once ready: keys in before the next read (which
+		 * init_want() holds back until then); the send key once our
+		 * Init message is out.
+		 */
 		reason = c->tep == TCPINC_TEP_KTLS ? ktls_advance(c, &progress) :
 						     0;
 		if (reason) {
