@@ -19,6 +19,7 @@
 #include "proto/aead.h"
 #include "tcpincd/ktls.c"
 #include "test.h"
+#include "test_net.h"
 
 static void fill_keys(struct tcpinc_record_keys *k, uint16_t aead)
 {
@@ -70,26 +71,6 @@ static void test_info_layouts(void)
 
 	k.aead = 0x0003;
 	CHECK_EQ(tcpincd_ktls_info(&k, true, &in), -EINVAL);
-}
-
-/* A connected loopback TCP pair. */
-static void tcp_pair(int *a, int *b)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int l;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	l = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK(l >= 0);
-	CHECK_EQ(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	CHECK_EQ(listen(l, 1), 0);
-	CHECK_EQ(getsockname(l, (struct sockaddr *)&sa, &len), 0);
-	*a = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK_EQ(connect(*a, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	*b = accept(l, NULL, NULL);
-	CHECK(*b >= 0);
-	close(l);
 }
 
 static size_t read_n(int fd, uint8_t *p, size_t n)
@@ -164,7 +145,7 @@ static void roundtrip(uint16_t aead)
 	memcpy(peer.rx_key, k.tx_key, 32);
 	memcpy(peer.rx_iv, k.tx_iv, 12);
 
-	tcp_pair(&a, &b);
+	test_tcp_pair(&a, &b);
 	CHECK_EQ(tcpincd_ktls_ulp(a), 0);
 	CHECK_EQ(tcpincd_ktls_key(a, &k, true), 0);
 	CHECK_EQ(send(a, msg, sizeof(msg), 0), (ssize_t)sizeof(msg));
@@ -183,7 +164,7 @@ static void roundtrip(uint16_t aead)
 	close(b);
 
 	/* and the kernel opens what the kernel sealed, alert included */
-	tcp_pair(&a, &b);
+	test_tcp_pair(&a, &b);
 	CHECK_EQ(tcpincd_ktls_ulp(a), 0);
 	CHECK_EQ(tcpincd_ktls_key(a, &k, true), 0);
 	CHECK_EQ(tcpincd_ktls_ulp(b), 0);
@@ -203,7 +184,7 @@ static void roundtrip(uint16_t aead)
 	close(b);
 
 	/* a wrong key: the record fails authentication */
-	tcp_pair(&a, &b);
+	test_tcp_pair(&a, &b);
 	CHECK_EQ(tcpincd_ktls_ulp(a), 0);
 	CHECK_EQ(tcpincd_ktls_key(a, &k, true), 0);
 	peer.rx_key[0] ^= 1;

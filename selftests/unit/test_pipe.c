@@ -17,26 +17,16 @@
 
 #include "tcpincd/pipe.c"
 #include "test.h"
+#include "test_net.h"
 
 /* A connected loopback TCP pair: *w writes, *r (non-blocking) reads. */
 static void tcp_pair(int *w, int *r)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int l, one = 1;
+	int one = 1;
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	l = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK(l >= 0);
-	CHECK_EQ(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	CHECK_EQ(listen(l, 1), 0);
-	CHECK_EQ(getsockname(l, (struct sockaddr *)&sa, &len), 0);
-	*w = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK_EQ(connect(*w, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	*r = accept4(l, NULL, NULL, SOCK_NONBLOCK);
-	CHECK(*r >= 0);
+	test_tcp_pair(w, r);
+	CHECK_EQ(fcntl(*r, F_SETFL, O_NONBLOCK), 0);
 	CHECK_EQ(setsockopt(*r, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one)), 0);
-	close(l);
 }
 
 /* Read everything fd has within a short while (it is non-blocking). */
