@@ -36,25 +36,6 @@ down_both() {
 	PORT=$((PORT + 1))
 }
 
-# assert_encrypted TEP AEAD: the saved shows of both hosts hold the
-# connection encrypted under TEP and AEAD, one session ID starting with TEP.
-assert_encrypted() {
-	local tep=$1 aead=$2 a b row sid
-	a=$(conn_row A remote "$ADDR_B:$PORT") || return 1
-	b=$(conn_row B local "$ADDR_B:$PORT") || return 1
-	for row in "$a" "$b"; do
-		[ "$(field "$row" state)" = encrypted ] || fail "state: $row"
-		[ "$(field "$row" tep)" = "$tep" ] || fail "tep, want $tep: $row"
-		[ "$(field "$row" aead)" = "$aead" ] ||
-			fail "aead, want $aead: $row"
-	done
-	[ "$(field "$a" role)" = A ] || fail "role: $a"
-	[ "$(field "$b" role)" = B ] || fail "role: $b"
-	sid=$(field "$a" session_id)
-	[[ $sid =~ ^${tep#0x}[0-9a-f]{64}$ ]] || fail "session_id '$sid'"
-	[ "$(field "$b" session_id)" = "$sid" ] || fail "session ids differ"
-}
-
 # tep_with_all_aeads TEP: the three AEADs in turn under TEP, same hosts.
 tep_with_all_aeads() {
 	local tep=$1 aead
