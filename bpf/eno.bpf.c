@@ -493,8 +493,7 @@ static __noinline int build_syn(struct bpf_sock_ops *skops,
 	if (full < 3 || full > TCPINC_ENO_OPT_MAX)
 		return 0;
 	/* the room left is not in the context: the largest that reserves */
-	ENO_FOR(i, 0, TCPINC_ENO_OPT_MAX - 2)
-	{
+	for (i = 0; i < TCPINC_ENO_OPT_MAX - 2; i++) {
 		if (full - i < 3)
 			break;
 		if (!bpf_reserve_hdr_opt(skops, full - i, 0)) {
@@ -721,8 +720,7 @@ static __noinline long resume_shorter(struct bpf_sock_ops *skops,
 {
 	__u32 r, i;
 
-	ENO_FOR(i, 1, 9) /* up to the 8 bytes of a nonce */
-	{
+	for (i = 1; i < 9; i++) { /* up to the 8 bytes of a nonce */
 		r = len - i;
 		if (r < 13 + TCPINC_RESUME_NONCE_MIN)
 			break;

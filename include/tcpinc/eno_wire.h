@@ -27,45 +27,37 @@
 
 #ifdef __BPF__
 #define ENO_FN static inline __attribute__((always_inline))
+#else
+#define ENO_FN static inline
+#endif
 
 /*
- * Loops over wire bytes use the kernel's numeric iterator (6.4+): the
- * verifier checks such a body until its state converges, where a plain
- * bounded loop is re-checked for every iteration of every path and a walk
- * driven by the bytes' values exceeds its 1M-instruction budget.
+ * The two walks whose state depends on the bytes' values (a length to skip,
+ * a length byte pending) run one byte per call of a callback: in BPF under
+ * bpf_loop() (5.17+), which the verifier checks as a function, where a plain
+ * bounded loop is re-checked for every iteration of every path and exceeds
+ * the 1M-instruction budget. A callback returns 0 to go on, 1 to stop.
+ *
+ * Before 6.7 the verifier checks a callback once, with the state its first
+ * call sees, and drops as dead the branches that state rules out (a length
+ * to skip, when the walk starts with none). So the walk state a callback
+ * reads starts from ENO_ZERO: 0 when it runs, a value the verifier cannot
+ * know (a load from .bss, one per field so that no two are linked).
  */
-extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end)
-	__attribute__((section(".ksyms")));
-extern int *bpf_iter_num_next(struct bpf_iter_num *it)
-	__attribute__((section(".ksyms")));
-extern void bpf_iter_num_destroy(struct bpf_iter_num *it)
-	__attribute__((section(".ksyms")));
-
-ENO_FN void eno_iter_end(struct bpf_iter_num *it)
-{
-	bpf_iter_num_destroy(it);
-}
-
-ENO_FN int eno_iter_next(struct bpf_iter_num *it, __u32 *i)
-{
-	int *p = bpf_iter_num_next(it);
-
-	if (!p)
-		return 0;
-	*i = *p;
-	return 1;
-}
-
-/* for (i = start; i < end; i++), body may break or return */
-#define ENO_FOR(i, start, end)                                                \
-	for (struct bpf_iter_num eno_it_                                      \
-	     __attribute__((cleanup(eno_iter_end))),                          \
-	     *eno_once_ __attribute__((unused)) =                             \
-		     (bpf_iter_num_new(&eno_it_, (start), (end)), (void *)0); \
-	     eno_iter_next(&eno_it_, &(i));)
+#ifdef __BPF__
+#define ENO_CB		     static long
+#define ENO_LOOP(n, fn, ctx) bpf_loop((n), (fn), (ctx), 0)
+static volatile __u8 eno_zero;
+#define ENO_ZERO eno_zero
 #else
-#define ENO_FN		       static inline
-#define ENO_FOR(i, start, end) for ((i) = (start); (i) < (end); (i)++)
+#define ENO_CB static inline long
+#define ENO_LOOP(n, fn, ctx)                                   \
+	do {                                                   \
+		for (__u64 eno_i_ = 0; eno_i_ < (n); eno_i_++) \
+			if ((fn)(eno_i_, (ctx)))               \
+				break;                         \
+	} while (0)
+#define ENO_ZERO 0
 #endif
 
 /* TCP header and option framing (RFC 9293 §3.1) */
@@ -196,6 +188,8 @@ ENO_FN void eno_visit_tep(struct eno_syn_info *info, struct eno_pick *pick,
 			pick->tep = byte;
 		return;
 	}
+	if (!info) /* never: one of the two is set */
+		return;
 	m = eno_set_of(byte);
 	info->n_teps++;
 	info->syn_tep = byte;
@@ -221,16 +215,71 @@ ENO_FN void eno_visit_tep(struct eno_syn_info *info, struct eno_pick *pick,
  * Returns 0, or -1 when the option is ill-formed: it must then be ignored
  * and encryption disabled.
  *
- * One byte per iteration, and no comparison of a wire value with len (an
+ * One byte per callback, and no comparison of a wire value with len (an
  * overrun shows as data still to skip at the end), so that the BPF
- * verifier's view of the loop converges quickly.
+ * verifier's view of the walk converges quickly.
  */
+struct eno_walk_state {
+	const __u8 *opt;
+	struct eno_syn_info *info;
+	struct eno_pick *pick;
+	/* bytes: the whole state fits 32 bytes of a BPF stack frame */
+	__u8 len;
+	__u8 skip; /* data bytes of a suboption that had a length byte */
+	__u8 data_len; /* announced by a pending length byte */
+	__u8 after_len; /* a length byte was the last suboption byte */
+	__u8 bad;
+};
+
+ENO_CB eno_walk_byte(__u64 n, void *arg)
+{
+	struct eno_walk_state *w = arg;
+	__u32 i;
+	__u8 c;
+
+	/* bound the 64-bit index itself: 6.1 checks stack reads on it */
+	if (n >= TCPINC_ENO_OPT_MAX - 2)
+		return 1;
+	i = n + 2;
+	if (i >= w->len)
+		return 1;
+	c = w->opt[i];
+	if (w->skip) {
+		w->skip--;
+		return 0;
+	}
+	if (w->after_len) {
+		/* a length byte must be followed by a v=1 TEP */
+		if (c < (ENO_SUB_V | ENO_TEP_MIN)) {
+			w->bad = 1;
+			return 1;
+		}
+		eno_visit_tep(w->info, w->pick, c, i + 1, w->data_len);
+		w->skip = w->data_len;
+		w->after_len = 0;
+	} else if (c < ENO_TEP_MIN) {
+		/* a receiver ignores all but the first (§4.5) */
+		if (w->info && !w->info->gopt_explicit) {
+			w->info->gopt = c;
+			w->info->gopt_explicit = 1;
+		}
+	} else if (c < ENO_SUB_V) {
+		eno_visit_tep(w->info, w->pick, c, i + 1, 0);
+	} else if (c < (ENO_SUB_V | ENO_TEP_MIN)) {
+		w->after_len = 1;
+		w->data_len = ENO_LEN_DATA(c);
+	} else {
+		/* v=1 without length byte: data to the option's end */
+		eno_visit_tep(w->info, w->pick, c, i + 1, w->len - i - 1);
+		return 1;
+	}
+	return 0;
+}
+
 ENO_FN int eno_walk(const __u8 *opt, __u32 len, struct eno_syn_info *info,
 		    struct eno_pick *pick)
 {
-	__u32 i, skip = 0, data_len = 0;
-	int after_len = 0;
-	__u8 c;
+	struct eno_walk_state w = {.opt = opt, .info = info, .pick = pick};
 
 	if (info) {
 		info->gopt = 0;
@@ -247,42 +296,14 @@ ENO_FN int eno_walk(const __u8 *opt, __u32 len, struct eno_syn_info *info,
 		return -1;
 	if (opt[0] != TCPINC_ENO_KIND || opt[1] != len)
 		return -1;
-
-	ENO_FOR(i, 2, TCPINC_ENO_OPT_MAX)
-	{
-		if (i >= len)
-			break;
-		c = opt[i];
-		if (skip) { /* data of a suboption that had a length byte */
-			skip--;
-			continue;
-		}
-		if (after_len) {
-			/* a length byte must be followed by a v=1 TEP */
-			if (c < (ENO_SUB_V | ENO_TEP_MIN))
-				return -1;
-			eno_visit_tep(info, pick, c, i + 1, data_len);
-			skip = data_len;
-			after_len = 0;
-		} else if (c < ENO_TEP_MIN) {
-			/* a receiver ignores all but the first (§4.5) */
-			if (info && !info->gopt_explicit) {
-				info->gopt = c;
-				info->gopt_explicit = 1;
-			}
-		} else if (c < ENO_SUB_V) {
-			eno_visit_tep(info, pick, c, i + 1, 0);
-		} else if (c < (ENO_SUB_V | ENO_TEP_MIN)) {
-			after_len = 1;
-			data_len = ENO_LEN_DATA(c);
-		} else {
-			/* v=1 without length byte: data to the option's end */
-			eno_visit_tep(info, pick, c, i + 1, len - i - 1);
-			break;
-		}
-	}
+	w.len = len;
+	w.skip = ENO_ZERO;
+	w.data_len = ENO_ZERO;
+	w.after_len = ENO_ZERO;
+	w.bad = ENO_ZERO;
+	ENO_LOOP(TCPINC_ENO_OPT_MAX - 2, eno_walk_byte, &w);
 	/* a length byte without its TEP, or data running past the end */
-	return after_len || skip ? -1 : 0;
+	return w.bad || w.after_len || w.skip ? -1 : 0;
 }
 
 /*
@@ -324,43 +345,70 @@ ENO_FN int eno_parse_syn(const __u8 *opt, __u32 len, struct eno_syn_info *info)
  * parser does; an option that runs past len is not counted. Written like
  * eno_walk() for the verifier's sake.
  */
+struct eno_count_state {
+	const __u8 *opts;
+	__u8 len; /* at most 40: bytes keep the BPF stack frame small */
+	__u8 skip; /* bytes left of the current option */
+	__u8 want_len; /* the current option's length byte is next */
+	__u8 is_eno; /* the current option is ENO */
+	__u8 start; /* where the current option began */
+	__u8 count;
+	__u8 first_off;
+};
+
+ENO_CB eno_count_byte(__u64 n, void *arg)
+{
+	struct eno_count_state *s = arg;
+	__u32 i;
+	__u8 c;
+
+	if (n >= ENO_TCP_HDR_MAX - ENO_TCP_HDR_MIN) /* as in eno_walk_byte() */
+		return 1;
+	i = n;
+	if (i >= s->len)
+		return 1;
+	c = s->opts[i];
+	if (s->skip) {
+		s->skip--;
+	} else if (s->want_len) {
+		if (c < 2)
+			return 1;
+		s->skip = c - 2;
+		s->want_len = 0;
+	} else if (c == ENO_TCPOPT_EOL) {
+		return 1;
+	} else if (c != ENO_TCPOPT_NOP) {
+		s->is_eno = c == TCPINC_ENO_KIND;
+		s->start = i;
+		s->want_len = 1;
+		return 0;
+	}
+	if (!s->skip && !s->want_len && s->is_eno) { /* it ended within len */
+		if (!s->count)
+			s->first_off = s->start;
+		s->count = s->count ? 2 : 1;
+		s->is_eno = 0;
+	}
+	return 0;
+}
+
 ENO_FN __u32 eno_tcp_opts_count(const __u8 *opts, __u32 len, __u32 *first_off)
 {
-	__u32 i, skip = 0, count = 0, start = 0;
-	int want_len = 0, is_eno = 0;
-	__u8 c;
+	struct eno_count_state s = {.opts = opts};
 
 	*first_off = 0;
 	if (len > ENO_TCP_HDR_MAX - ENO_TCP_HDR_MIN)
 		return 0;
-	ENO_FOR(i, 0, ENO_TCP_HDR_MAX - ENO_TCP_HDR_MIN)
-	{
-		if (i >= len)
-			break;
-		c = opts[i];
-		if (skip) {
-			skip--;
-		} else if (want_len) {
-			if (c < 2)
-				break;
-			skip = c - 2;
-			want_len = 0;
-		} else if (c == ENO_TCPOPT_EOL) {
-			break;
-		} else if (c != ENO_TCPOPT_NOP) {
-			is_eno = c == TCPINC_ENO_KIND;
-			start = i;
-			want_len = 1;
-			continue;
-		}
-		if (!skip && !want_len && is_eno) { /* it ended within len */
-			if (!count)
-				*first_off = start;
-			count = count ? 2 : 1;
-			is_eno = 0;
-		}
-	}
-	return count;
+	s.len = len;
+	s.skip = ENO_ZERO;
+	s.want_len = ENO_ZERO;
+	s.is_eno = ENO_ZERO;
+	s.start = ENO_ZERO;
+	s.count = ENO_ZERO;
+	s.first_off = ENO_ZERO;
+	ENO_LOOP(ENO_TCP_HDR_MAX - ENO_TCP_HDR_MIN, eno_count_byte, &s);
+	*first_off = s.first_off;
+	return s.count;
 }
 
 /*
@@ -382,8 +430,7 @@ ENO_FN __u32 eno_build_syn(const struct eno_policy *pol, __u32 room, __u8 *out,
 		room = TCPINC_ENO_OPT_MAX;
 	if (gopt)
 		out[n++] = gopt;
-	ENO_FOR(i, 0, ENO_POLICY_TEPS_MAX)
-	{
+	for (i = 0; i < ENO_POLICY_TEPS_MAX; i++) {
 		if (i >= ENO_POLICY_TEPS_MAX || i >= pol->n_teps)
 			break;
 		tep = pol->teps[i];
@@ -395,8 +442,7 @@ ENO_FN __u32 eno_build_syn(const struct eno_policy *pol, __u32 room, __u8 *out,
 			return 0;
 	}
 	*dropped = skip;
-	ENO_FOR(i, 0, ENO_POLICY_TEPS_MAX)
-	{
+	for (i = 0; i < ENO_POLICY_TEPS_MAX; i++) {
 		if (i >= ENO_POLICY_TEPS_MAX || i >= pol->n_teps ||
 		    n >= TCPINC_ENO_OPT_MAX)
 			break;
@@ -434,8 +480,7 @@ ENO_FN __u32 eno_trim_syn(const __u8 *opt, __u32 len, __u32 room, __u8 *out)
 	if (room <= hdr)
 		return 0;
 	drop = len - room;
-	ENO_FOR(i, 0, TCPINC_ENO_OPT_MAX)
-	{
+	for (i = 0; i < TCPINC_ENO_OPT_MAX; i++) {
 		if (i >= room)
 			break;
 		src = i < hdr ? i : i + drop;
@@ -470,8 +515,7 @@ ENO_FN __u32 eno_build_answer(const struct eno_policy *pol, const __u8 *peer,
 	if (!(a.gopt & TCPINC_GOPT_B) &&
 	    (!pol->aa_mandatory || (a.gopt & TCPINC_GOPT_A))) {
 		/* from our most preferred (last) down */
-		ENO_FOR(j, 0, ENO_POLICY_TEPS_MAX)
-		{
+		for (j = 0; j < ENO_POLICY_TEPS_MAX; j++) {
 			i = ENO_POLICY_TEPS_MAX - 1 - j;
 			if (i >= ENO_POLICY_TEPS_MAX || i >= pol->n_teps)
 				continue;
