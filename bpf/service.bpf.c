@@ -27,10 +27,18 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /*
  * sock_ops may call bpf_get_current_cgroup_id() (newer kernels; not
- * Debian 12's 6.1): set by tcpincd from a probe. Without it a listener
- * gets the host policy, not its attachment's.
+ * Debian 12's 6.1): set by tcpincd from a probe. Without it a listener's
+ * policy is taken when it binds (bind4/6 below), by socket cookie.
  */
 const volatile __u8 sockops_cgroup_id = 1;
+
+/* Policy of a TCP socket at bind(), until it listens (or is forgotten). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64); /* socket cookie */
+	__type(value, struct tcpinc_policy_ref);
+} bound_policy SEC(".maps");
 
 /* Port of tcpincd's listener in `slot`, or 0 if the daemon is down. */
 static __always_inline __u16 daemon_port(__u32 slot)
@@ -136,6 +144,33 @@ int tcpinc_connect6(struct bpf_sock_addr *ctx)
 		ctx->user_ip6[3] = bpf_htonl(1);
 	}
 	ctx->user_port = bpf_htons(port);
+	return 1;
+}
+
+/* Where sock_ops cannot tell a listener's cgroup: note it at bind(). */
+static __always_inline void note_bind(struct bpf_sock_addr *ctx)
+{
+	struct tcpinc_policy_ref pol;
+	__u64 cookie;
+
+	if (sockops_cgroup_id || !is_tcp(ctx) || !tcpinc_in_our_netns(ctx))
+		return;
+	cookie = bpf_get_socket_cookie(ctx);
+	pol = TCPINC_POLICY_OF_CURRENT();
+	bpf_map_update_elem(&bound_policy, &cookie, &pol, BPF_ANY);
+}
+
+SEC("cgroup/bind4")
+int tcpinc_bind4(struct bpf_sock_addr *ctx)
+{
+	note_bind(ctx);
+	return 1;
+}
+
+SEC("cgroup/bind6")
+int tcpinc_bind6(struct bpf_sock_addr *ctx)
+{
+	note_bind(ctx);
 	return 1;
 }
 
@@ -311,9 +346,20 @@ static __always_inline void on_listen(struct bpf_sock_ops *skops)
 {
 	__u16 port = (__u16)skops->local_port;
 	struct tcpinc_listen one = { .refs = 1 }, *l;
+	struct tcpinc_policy_ref *bound;
+	__u64 cookie;
 
-	if (sockops_cgroup_id)
+	if (sockops_cgroup_id) {
 		one.pol = TCPINC_POLICY_OF_CURRENT();
+	} else {
+		/* not bound by the service itself (autobind): host policy */
+		cookie = bpf_get_socket_cookie(skops);
+		bound = bpf_map_lookup_elem(&bound_policy, &cookie);
+		if (bound) {
+			one.pol = *bound;
+			bpf_map_delete_elem(&bound_policy, &cookie);
+		}
+	}
 	l = bpf_map_lookup_elem(&listen_ports, &port);
 	if (l)
 		__sync_fetch_and_add(&l->refs, 1);

@@ -11,9 +11,9 @@
 #   4. fuzzers: every build/fuzz/fuzz_* for a bounded time on a copy of
 #      selftests/fuzz/corpus/<name>/; a crash or leak is one failure
 #   5. end-to-end: bats --tap selftests/e2e (network namespaces)
-#   6. kernel TLS: the ktls unit test and ktls.bats again, in qemu on a
-#      Debian kernel that has kernel TLS (selftests/vm/vm.sh), since this
-#      machine's kernel may not
+#   6. Debian's kernels (selftests/vm/vm.sh, qemu): kernel TLS tests (TEP
+#      0x20, which this machine's kernel may lack) on 6.1 and 6.12, and a
+#      set of frame tests on 6.1, Debian 12's default
 #
 # --quick: fuzzers run 3 s instead of 15, big e2e transfers shrink 8-fold.
 # --no-vm: leave out section 6.
@@ -73,7 +73,7 @@ record() {
 	total_fail=$((total_fail + $3))
 	total_skip=$((total_skip + $4))
 	local line
-	line=$(printf '%-8s %4d passed, %4d failed' "$1" "$2" "$3")
+	line=$(printf '%-12s %4d passed, %4d failed' "$1" "$2" "$3")
 	[ "$4" -gt 0 ] && line+=", $4 skipped"
 	summary+=("$line")
 }
@@ -212,33 +212,48 @@ if [ "${#files[@]}" -gt 0 ]; then
 fi
 record e2e "$ep" "$ef" "$es"
 
-# ---- 6. kernel TLS in a VM -------------------------------------------------
-# Debian 12's linux-image-6.12-amd64: CONFIG_TLS=m, and the numeric
-# iterators eno.bpf.c needs (6.4+; the default 6.1 kernel lacks them).
-# There TEP 0x20 is what two tcpinc hosts negotiate, so the files that
-# check the stream's end, tampering and urgent data test it too.
-# TCPINC_VM_GUEST marks the run inside, which must not start a VM itself.
-VM_TESTS=ktls,urgent,finrst,tamper
-if [ "$vm" -eq 1 ] && [ -z "${TCPINC_VM_GUEST:-}" ] &&
-	{ matches ktls || matches vm; }; then
-	banner "kernel TLS (qemu, Debian kernel)"
-	rc=0
+# ---- 6. Debian's kernels in a VM ------------------------------------------
+# vm_section NAME KPKG UP_ARGS TESTS: run.sh for TESTS in qemu on Debian's
+# KPKG kernel (selftests/vm/vm.sh), tcpincd started with UP_ARGS; its
+# result counts as section NAME. TCPINC_VM_GUEST marks the run inside,
+# which must not start a VM itself.
+vm_section() {
+	local name=$1 kpkg=$2 up_args=$3 tests=$4 rc=0 last
+	banner "$name: $tests (qemu, $kpkg)"
 	# processes start 50-100x slower there: every test wait is stretched
-	TCPINC_VM_GUEST=1 TCPINC_SLOW=6 \
-		TCPINC_VM_KPKG=${TCPINC_VM_KPKG:-linux-image-6.12-amd64} \
+	TCPINC_VM_GUEST=1 TCPINC_SLOW=6 TCPINC_UP_ARGS=$up_args \
+		TCPINC_VM_KPKG=$kpkg \
 		timeout 1800 bash selftests/vm/vm.sh -- bash selftests/run.sh \
-		--no-install --no-build --no-vm "$VM_TESTS" >"$WORK/vm.log" 2>&1 ||
+		--no-install --no-build --no-vm "$tests" >"$WORK/$name.log" 2>&1 ||
 		rc=$?
-	grep -E '^(ok|not ok|PASS|FAIL|test_ktls|#  )' "$WORK/vm.log" |
+	grep -E '^(ok|not ok|PASS|FAIL|test_ktls|#  )' "$WORK/$name.log" |
 		grep -v '^#  *libbpf' | head -n 200
-	last=$(tail -n 1 "$WORK/vm.log")
+	last=$(tail -n 1 "$WORK/$name.log")
 	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
-		record vm "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" \
+		record "$name" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" \
 			"${BASH_REMATCH[4]:-0}"
 	else
 		say "FAIL: the VM run gave no result (exit $rc):"
-		tail -n 30 "$WORK/vm.log"
-		record vm 0 1 0
+		tail -n 30 "$WORK/$name.log"
+		record "$name" 0 1 0
+	fi
+}
+
+# Debian 12's default kernel (6.1) and its linux-image-6.12-amd64 both have
+# kernel TLS (CONFIG_TLS=m): there TEP 0x20 is what two tcpinc hosts
+# negotiate, so the files that check the stream's end, tampering and urgent
+# data test it too. On 6.1 the frame TEPs run as well (--no-ktls), with the
+# listener policy taken at bind() (its sock_ops has no cgroup helper).
+if [ "$vm" -eq 1 ] && [ -z "${TCPINC_VM_GUEST:-}" ]; then
+	if matches vm61-ktls; then
+		vm_section vm61-ktls linux-image-amd64 "" ktls,urgent,finrst,tamper
+	fi
+	if matches vm61-frames; then
+		vm_section vm61-frames linux-image-amd64 --no-ktls \
+			encrypt_basic,eno_rules,attach_policy,resume
+	fi
+	if matches vm612-ktls; then
+		vm_section vm612-ktls linux-image-6.12-amd64 "" ktls
 	fi
 fi
 

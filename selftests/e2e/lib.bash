@@ -17,7 +17,9 @@
 #
 # Environment: TCPINC (default build/tcpinc of this repository),
 # TCPINC_LAB (build/tcpinc-lab), TCPINC_QUICK=1 for smaller transfers,
-# TCPINC_SLOW=N to multiply every wait by N (an emulated CPU: run.sh's VM).
+# TCPINC_SLOW=N to multiply every wait by N (an emulated CPU: run.sh's VM),
+# TCPINC_UP_ARGS: tcpincd options host_up adds (e.g. --no-ktls, so that a
+# kernel with kernel TLS still runs the frame TEPs the tests expect).
 
 E2E_REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 TCPINC=${TCPINC:-$E2E_REPO/build/tcpinc}
@@ -117,11 +119,16 @@ on() {
 	ip netns exec "$ns" "$@"
 }
 
-# tcpinc_on HOST ARGS...: the tcpinc CLI in a host.
+# tcpinc_on HOST ARGS...: the tcpinc CLI in a host. `up` gets the daemon
+# options of TCPINC_UP_ARGS after the test's own.
 tcpinc_on() {
-	local h=$1
+	local h=$1 extra=()
 	shift
-	on "$h" "$TCPINC" "$@"
+	if [ "${1:-}" = up ] && [ -n "${TCPINC_UP_ARGS:-}" ]; then
+		read -ra extra <<<"$TCPINC_UP_ARGS"
+		[[ " $* " == *" -- "* ]] || extra=(-- "${extra[@]}")
+	fi
+	on "$h" "$TCPINC" "$@" "${extra[@]}"
 }
 
 # host_up HOST: tcpinc up, and the daemon answers afterwards.

@@ -316,9 +316,6 @@ int tcpincd_bpf_load(struct tcpincd_bpf *b, uint16_t in_port4,
 	b->ka->rodata->netns_cookie = cookie;
 	b->svc->rodata->sockops_cgroup_id = libbpf_probe_bpf_helper(
 		BPF_PROG_TYPE_SOCK_OPS, BPF_FUNC_get_current_cgroup_id, NULL) == 1;
-	if (!b->svc->rodata->sockops_cgroup_id)
-		tcpincd_log("this kernel's sock_ops cannot tell a listener's "
-			    "cgroup: inbound connections follow the host policy");
 	b->eno->rodata->in_port4 = in_port4;
 	b->eno->rodata->in_port6 = in_port6;
 	b->eno->rodata->eno_gopt = eno_cfg->gopt;
