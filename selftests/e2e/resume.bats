@@ -210,15 +210,16 @@ cache_n() {
 }
 
 @test "resumption: cached secrets expire (--resume-lifetime 2): the next connection is fresh" {
-	tcpinc_on A up -- --resume-lifetime 2 || fail "up A"
-	tcpinc_on B up -- --resume-lifetime 2 || fail "up B"
+	local life=$((2 * SLOW)) # a transfer outlasts 2 s on an emulated CPU
+	tcpinc_on A up -- --resume-lifetime "$life" || fail "up A"
+	tcpinc_on B up -- --resume-lifetime "$life" || fail "up B"
 	attach_cg A cli --resume
 	CGA=$CG
 	attach_cg B srv --resume
 	CGB=$CG
 	one_xfer
 	[ "$(cache_n A out)" -eq 1 ] || fail "A cached nothing"
-	sleep 4 # lifetime 2 s, checked every second
+	sleep $((life + 2)) # checked every second
 	[ "$(cache_n A out)" -eq 0 ] || fail "A's secret did not expire"
 	[ "$(cache_n B in)" -eq 0 ] || fail "B's secret did not expire"
 	PORT=$((PORT + 1))

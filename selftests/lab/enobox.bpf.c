@@ -124,7 +124,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct seg *s)
 {
 	__u32 l3 = ETH_HLEN;
 	struct tcphdr th;
-	__u32 hlen;
+	__u32 hlen, olen;
 
 	__builtin_memset(&s->key, 0, sizeof(s->key));
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
@@ -165,9 +165,14 @@ static __always_inline int parse(struct __sk_buff *skb, struct seg *s)
 	hlen = th.doff * 4;
 	if (hlen < sizeof(th) || hlen > sizeof(th) + OPT_MAX)
 		return -1;
-	s->opt_len = hlen - sizeof(th);
-	if (s->opt_len &&
-	    bpf_skb_load_bytes(skb, s->l4 + sizeof(th), s->opt, s->opt_len))
+	/*
+	 * Options come in words: ">= 4", not "!= 0", is what 6.1's verifier
+	 * needs to see a length above zero.
+	 */
+	olen = hlen - sizeof(th);
+	s->opt_len = olen;
+	if (olen >= 4 &&
+	    bpf_skb_load_bytes(skb, s->l4 + sizeof(th), s->opt, olen))
 		return -1;
 	return 0;
 }
@@ -218,7 +223,7 @@ static __always_inline int commit(struct __sk_buff *skb, struct seg *s)
 	__u32 len = s->opt_len;
 	__s64 diff;
 
-	if (len == 0 || len > OPT_MAX || (len & 3))
+	if (len < 4 || len > OPT_MAX || (len & 3)) /* "< 4": as in parse() */
 		return -1;
 	diff = bpf_csum_diff((__be32 *)s->opt, len, (__be32 *)s->newopt, len,
 			     0);
