@@ -188,7 +188,11 @@ ENO_FN void eno_visit_tep(struct eno_syn_info *info, struct eno_pick *pick,
 			pick->tep = byte;
 		return;
 	}
-	if (!info) /* never: one of the two is set */
+	/*
+	 * One of the two is always set, but in a bpf_loop() callback the
+	 * verifier may not see it (it rejected a NULL info here on 6.18).
+	 */
+	if (!info)
 		return;
 	m = eno_set_of(byte);
 	info->n_teps++;
