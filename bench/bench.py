@@ -53,8 +53,11 @@ min..max:
                RSS before) / N on each host
 
 Environment: BENCH_QUICK=1 (2 reps, short runs, 1,000 idle connections),
-BENCH_REPS, BENCH_MEM_CONNS, BENCH_OUT (default bench/out). For working on
-one figure: BENCH_TESTS (comma-separated test names below, and "memory")
+BENCH_REPS, BENCH_MEM_CONNS, BENCH_OUT (default bench/out),
+BENCH_HALT_POLL_NS (in a guest with the haltpoll cpuidle governor: how long
+an idle vCPU polls before it halts, set for the run and restored after it;
+the run records the value in effect either way, since it decides what a
+wake-up costs on an idle guest). For working on one figure: BENCH_TESTS (comma-separated test names below, and "memory")
 and BENCH_CONTENDERS (comma-separated contender names) run a subset.
 `bench.py --report OUT/results.json` prints the table and redraws the plots
 of an earlier run (into BENCH_OUT, default the file's directory).
@@ -84,6 +87,8 @@ TCPINC = os.path.join(BUILD, "tcpinc")
 TCPBENCH = os.path.join(BUILD, "bench", "tcpbench")
 OUT = os.environ.get("BENCH_OUT") or os.path.join(REPO, "bench", "out")
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+HALT_POLL = "/sys/module/haltpoll/parameters/guest_halt_poll_ns"
+CPUIDLE = "/sys/devices/system/cpu/cpuidle"
 
 
 def env_int(name, default):
@@ -241,6 +246,7 @@ class Bench:
         self.ns_created = []
         self.host_pin_before = os.path.exists("/sys/fs/bpf/tcpinc")
         self.stunnel_logs = {}
+        self.halt_poll_before = None  # restored by cleanup() when set
 
     # ---- helpers ----------------------------------------------------------
 
@@ -343,6 +349,25 @@ class Bench:
                     break
         if not self.cg_root:
             raise HarnessError("no cgroup2 mount")
+        want = os.environ.get("BENCH_HALT_POLL_NS", "").strip()
+        if want and not os.path.exists(HALT_POLL):
+            raise HarnessError("BENCH_HALT_POLL_NS: no haltpoll cpuidle governor "
+                               f"here ({HALT_POLL} missing)")
+        if want and not want.isdigit():
+            raise HarnessError(f"BENCH_HALT_POLL_NS: {want!r} is not a number "
+                               "of nanoseconds")
+
+    def set_halt_poll(self):
+        """BENCH_HALT_POLL_NS for this run only (preflight checked it)."""
+        want = os.environ.get("BENCH_HALT_POLL_NS", "").strip()
+        if not want:
+            return
+        with open(HALT_POLL) as f:
+            before = f.read().strip()
+        with open(HALT_POLL, "w") as f:
+            f.write(want)
+        self.halt_poll_before = before
+        log(f"guest_halt_poll_ns {before} -> {want} for this run")
 
     def prune_stale(self):
         """Remove what an earlier run killed with SIGKILL left behind."""
@@ -850,6 +875,20 @@ class Bench:
                                 if l.startswith("stunnel")), "")
         info["openssl"] = run(["openssl", "version"], check=False).stdout.strip()
         info["date"] = time.strftime("%Y-%m-%d %H:%M:%S %z")
+        idle = []
+        for f in ("current_driver", "current_governor"):
+            try:
+                with open(os.path.join(CPUIDLE, f)) as fh:
+                    idle.append(fh.read().strip())
+            except OSError:
+                pass
+        info["cpuidle"] = "/".join(idle)
+        try:
+            with open(HALT_POLL) as f:
+                info["halt_poll_ns"] = int(f.read().strip())
+        except (OSError, ValueError):
+            info["halt_poll_ns"] = None
+        info["halt_poll_set"] = self.halt_poll_before is not None
         return info
 
     def main(self):
@@ -857,6 +896,7 @@ class Bench:
         self.preflight()
         self.raise_nofile()
         self.prune_stale()
+        self.set_halt_poll()
         self.info.update(self.machine_info())
         self.info["background_cpus_before"] = round(self.background_load(), 2)
         log(f"{'QUICK ' if QUICK else ''}run {self.id}: {CFG['reps']} reps; "
@@ -970,6 +1010,14 @@ class Bench:
                 problems.append(f"netns {ns} still exists")
         if self.tmp:
             shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.halt_poll_before is not None:
+            try:
+                with open(HALT_POLL, "w") as f:
+                    f.write(self.halt_poll_before)
+                log(f"cleanup: guest_halt_poll_ns back to {self.halt_poll_before}")
+            except OSError as e:
+                problems.append(f"cannot restore guest_halt_poll_ns "
+                                f"{self.halt_poll_before}: {e}")
         if not self.host_pin_before and os.path.exists("/sys/fs/bpf/tcpinc"):
             problems.append("/sys/fs/bpf/tcpinc appeared on the host")
         for p in problems:

@@ -176,6 +176,16 @@ def table(bench, cfg, metrics, labels, rows, tgts):
                f"{cfg['reps']} reps{' (QUICK)' if cfg['quick'] else ''}: "
                f"bulk {cfg['bulk_s']} s, rr {cfg['rr_s']} s, connect {cfg['connect_s']} s "
                f"per run; memory at {cfg['mem_conns']} connections")
+    if info.get("cpuidle"):
+        hp = info.get("halt_poll_ns")
+        line = f"cpuidle {info['cpuidle']}"
+        if hp is not None:
+            line += f", guest_halt_poll_ns {hp}"
+            line += " (set for this run)" if info.get("halt_poll_set") else ""
+            if hp == 0:
+                line += (" (no polling: a halted vCPU wakes through the "
+                         "hypervisor, so every cross-CPU wake-up is slow)")
+        out.append(line)
     bg = [r["cpu"]["background_cpus"] for r in bench.runs
           if r.get("cpu") and r["cpu"].get("background_cpus") is not None]
     if bg:
