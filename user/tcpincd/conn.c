@@ -529,13 +529,13 @@ static uint8_t *frame_data(uint8_t *base, size_t i)
  * only while the pipe is, so bytes never pass each other.
  * splice() gives nothing at an urgent mark (tcp_read_sock() stops there)
  * although the socket has bytes: then one recv() takes the urgent byte
- * inline (SO_OOBINLINE); not on a kernel TLS socket (urg false), where
- * queued bytes without splice's taking them are a partial record.
+ * inline (SO_OOBINLINE); not on a kernel TLS socket (ktls), where
+ * queued bytes without splice's taking them are a partial record, and
+ * where one splice() takes one record, so the pipe is filled by several.
  * Returns bytes, 0 or -errno.
  */
-static ssize_t plain_read(int fd, struct tcpincd_buf *b,
-			  struct tcpincd_pipe *p, bool urg, bool *eof,
-			  bool *more)
+static ssize_t plain_read(int fd, struct tcpincd_buf *b, struct tcpincd_pipe *p,
+			  bool ktls, bool *eof, bool *more)
 {
 	ssize_t n;
 	int inq = 0;
@@ -543,8 +543,8 @@ static ssize_t plain_read(int fd, struct tcpincd_buf *b,
 	if (!*more || p->len)
 		return 0;
 	if (p->rd >= 0 && !b->len) {
-		n = tcpincd_pipe_fill(p, fd, eof, more);
-		if (n || *eof || !urg)
+		n = tcpincd_pipe_fill(p, fd, ktls, eof, more);
+		if (n || *eof || ktls)
 			return n;
 		if (ioctl(fd, SIOCINQ, &inq) || inq <= 0)
 			return 0;
@@ -601,7 +601,7 @@ static unsigned int pump_app_to_net(struct conn *c, bool *progress)
 	if (c->app_rd_eof || !can_send(c))
 		return 0;
 	if (spliced(c)) {
-		n = plain_read(c->app.fd, &c->a2n, &c->a2n_pipe, true,
+		n = plain_read(c->app.fd, &c->a2n, &c->a2n_pipe, false,
 			       &c->app_rd_eof, &c->app_rd_more);
 		if (n < 0)
 			return TCPINC_AB_APP_RESET;
@@ -782,8 +782,8 @@ static unsigned int ktls_net_to_app(struct conn *c, bool *progress)
 
 	if (c->net_rd_eof || c->n2a.len)
 		return 0;
-	n = plain_read(c->net.fd, &c->n2a, &c->n2a_pipe, false,
-		       &c->net_rd_eof, &c->net_rd_more);
+	n = plain_read(c->net.fd, &c->n2a, &c->n2a_pipe, true, &c->net_rd_eof,
+		       &c->net_rd_more);
 	/* EINVAL from splice, EIO from recv: a record that is not data */
 	if (n == -EINVAL || n == -EIO) {
 		c->net_rd_more = true;
@@ -812,7 +812,7 @@ static unsigned int pump_net_to_app(struct conn *c, bool *progress)
 			return 0;
 		/* init_watch looks at the first bytes: they take the copy path */
 		n = plain_read(c->net.fd, &c->n2a,
-			       c->init_watch ? &none : &c->n2a_pipe, true,
+			       c->init_watch ? &none : &c->n2a_pipe, false,
 			       &c->net_rd_eof, &c->net_rd_more);
 		if (n < 0)
 			return TCPINC_AB_PEER_RESET;

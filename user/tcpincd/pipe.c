@@ -12,7 +12,7 @@
 
 int tcpincd_pipe_open(struct tcpincd_pipe *p)
 {
-	int fds[2];
+	int fds[2], sz;
 
 	*p = TCPINCD_PIPE_NONE;
 	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC))
@@ -21,6 +21,8 @@ int tcpincd_pipe_open(struct tcpincd_pipe *p)
 	p->wr = fds[1];
 	/* room for more segments per call (best effort: limits may refuse) */
 	fcntl(p->wr, F_SETPIPE_SZ, PIPE_BYTES);
+	sz = fcntl(p->wr, F_GETPIPE_SZ);
+	p->cap = sz > 0 ? (size_t)sz : 0;
 	return 0;
 }
 
@@ -33,24 +35,34 @@ void tcpincd_pipe_close(struct tcpincd_pipe *p)
 	*p = TCPINCD_PIPE_NONE;
 }
 
-ssize_t tcpincd_pipe_fill(struct tcpincd_pipe *p, int fd, bool *eof,
-			  bool *more)
+ssize_t tcpincd_pipe_fill(struct tcpincd_pipe *p, int fd, bool gather,
+			  bool *eof, bool *more)
 {
-	ssize_t n;
+	ssize_t n, got = 0;
 
 	if (!*more)
 		return 0;
-	do
-		n = splice(fd, NULL, p->wr, NULL, SPLICE_ASK, SPLICE_FLAGS);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		*more = false;
-		return errno == EAGAIN ? 0 : -errno;
+	for (;;) {
+		do
+			n = splice(fd, NULL, p->wr, NULL, SPLICE_ASK,
+				   SPLICE_FLAGS);
+		while (n < 0 && errno == EINTR);
+		if (n < 0 && got)
+			break; /* full pipe or empty socket: the next call tells */
+		if (n < 0) {
+			*more = false;
+			return errno == EAGAIN ? 0 : -errno;
+		}
+		if (n == 0) {
+			*eof = true;
+			break;
+		}
+		p->len += n;
+		got += n;
+		if (!gather || p->len >= p->cap)
+			break;
 	}
-	if (n == 0)
-		*eof = true;
-	p->len += n;
-	return n;
+	return got;
 }
 
 int tcpincd_pipe_drain(struct tcpincd_pipe *p, int fd, bool *progress)
