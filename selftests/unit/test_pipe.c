@@ -175,6 +175,36 @@ static void test_gather_fills_the_pipe(void)
 	close(dr);
 }
 
+/*
+ * Bytes then a reset: the gathering fill returns the bytes, and the reset,
+ * which the socket reports only once, comes with the next call instead of
+ * being lost (and read as EOF).
+ */
+static void test_gather_keeps_a_reset(void)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	static uint8_t src[4096];
+	struct tcpincd_pipe p;
+	bool eof = false, more = true;
+	int w, r;
+
+	randombytes_buf(src, sizeof(src));
+	tcp_pair(&w, &r);
+	CHECK_EQ(send(w, src, sizeof(src), 0), (ssize_t)sizeof(src));
+	usleep(20000);
+	CHECK_EQ(setsockopt(w, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(w);
+	usleep(20000);
+	CHECK_EQ(tcpincd_pipe_open(&p), 0);
+	CHECK_EQ(tcpincd_pipe_fill(&p, r, true, &eof, &more),
+		 (ssize_t)sizeof(src));
+	CHECK(more && !eof);
+	CHECK_EQ(tcpincd_pipe_fill(&p, r, true, &eof, &more), -ECONNRESET);
+	CHECK(!eof);
+	tcpincd_pipe_close(&p);
+	close(r);
+}
+
 /* "abc" URG "X" "def": spliced where splice can, recv() at the mark. */
 static void test_urgent_mark(void)
 {
@@ -228,6 +258,7 @@ int main(void)
 	TEST_RUN(test_bytes_move_in_order);
 	TEST_RUN(test_nothing_then_eof);
 	TEST_RUN(test_gather_fills_the_pipe);
+	TEST_RUN(test_gather_keeps_a_reset);
 	TEST_RUN(test_urgent_mark);
 	return TEST_EXIT();
 }

@@ -42,13 +42,26 @@ ssize_t tcpincd_pipe_fill(struct tcpincd_pipe *p, int fd, bool gather,
 
 	if (!*more)
 		return 0;
+	if (p->err) {
+		n = p->err;
+		p->err = 0;
+		return n;
+	}
 	for (;;) {
 		do
 			n = splice(fd, NULL, p->wr, NULL, SPLICE_ASK,
 				   SPLICE_FLAGS);
 		while (n < 0 && errno == EINTR);
-		if (n < 0 && got)
-			break; /* full pipe or empty socket: the next call tells */
+		/*
+		 * After bytes: EAGAIN is a full pipe or an empty socket (the
+		 * next call tells); another error is kept for the next call,
+		 * since a socket reports its error (a reset) only once.
+		 */
+		if (n < 0 && got) {
+			if (errno != EAGAIN)
+				p->err = -errno;
+			break;
+		}
 		if (n < 0) {
 			*more = false;
 			return errno == EAGAIN ? 0 : -errno;

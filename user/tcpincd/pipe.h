@@ -15,6 +15,7 @@ struct tcpincd_pipe {
 	int rd, wr; /* -1: none (the copy path carries the bytes) */
 	size_t len; /* bytes in the pipe */
 	size_t cap; /* its size (F_GETPIPE_SZ; a slot may hold more than a page) */
+	int err; /* -errno that ended a gathering fill, for the next call */
 };
 
 #define TCPINCD_PIPE_NONE ((struct tcpincd_pipe){ .rd = -1, .wr = -1 })
@@ -28,9 +29,9 @@ void tcpincd_pipe_close(struct tcpincd_pipe *p);
  * Move what fd has into the pipe, if *more says it may have bytes. One
  * splice() takes all a TCP socket has queued, but only one record of a
  * kernel TLS socket: gather repeats it until the pipe holds its size, or
- * refuses more, or fd has no more. Returns bytes, 0 (nothing, or EOF: *eof set) or -errno (only when
- * nothing moved: an error after bytes is left for the next call); clears
- * *more when fd had nothing to give.
+ * refuses more, or fd has no more. Returns bytes, 0 (nothing, or EOF: *eof
+ * set) or -errno; an error after bytes moved is returned by the next call.
+ * Clears *more when fd had nothing to give.
  */
 ssize_t tcpincd_pipe_fill(struct tcpincd_pipe *p, int fd, bool gather,
 			  bool *eof, bool *more);
