@@ -42,9 +42,10 @@ ssize_t tcpincd_pipe_fill(struct tcpincd_pipe *p, int fd, bool gather,
 
 	if (!*more)
 		return 0;
-	if (p->err) {
+	if (p->err) { /* as if this call had met it */
 		n = p->err;
 		p->err = 0;
+		*more = false;
 		return n;
 	}
 	for (;;) {
