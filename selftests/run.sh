@@ -241,12 +241,14 @@ vm_section() {
 
 # Debian 12's default kernel (6.1) and its linux-image-6.12-amd64 both have
 # kernel TLS (CONFIG_TLS=m): there TEP 0x20 is what two tcpinc hosts
-# negotiate, so the files that check the stream's end, tampering and urgent
-# data test it too. On 6.1 the frame TEPs run as well (--no-ktls), with the
-# listener policy taken at bind() (its sock_ops has no cgroup helper).
+# negotiate, so the files that check the stream's end, tampering, urgent
+# data, the application API, IPv6 and fallback test it too. On 6.1 the
+# frame TEPs run as well (--no-ktls), with the listener policy taken at
+# bind() (its sock_ops has no cgroup helper).
 if [ "$vm" -eq 1 ] && [ -z "${TCPINC_VM_GUEST:-}" ]; then
 	if matches vm61-ktls; then
-		vm_section vm61-ktls linux-image-amd64 "" ktls,urgent,finrst,tamper
+		vm_section vm61-ktls linux-image-amd64 "" \
+			ktls,urgent,finrst,tamper,api,ipv6,fallback,daemon_stopped
 	fi
 	if matches vm61-frames; then
 		vm_section vm61-frames linux-image-amd64 --no-ktls \
