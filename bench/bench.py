@@ -57,8 +57,9 @@ BENCH_REPS, BENCH_MEM_CONNS, BENCH_OUT (default bench/out),
 BENCH_HALT_POLL_NS (in a guest with the haltpoll cpuidle governor: how long
 an idle vCPU polls before it halts, set for the run and restored after it;
 the run records the value in effect either way, since it decides what a
-wake-up costs on an idle guest). For working on one figure: BENCH_TESTS (comma-separated test names below, and "memory")
-and BENCH_CONTENDERS (comma-separated contender names) run a subset.
+wake-up costs on an idle guest). For working on one figure: BENCH_TESTS
+(comma-separated test names below, and "memory") and BENCH_CONTENDERS
+(comma-separated contender names) run a subset.
 `bench.py --report OUT/results.json` prints the table and redraws the plots
 of an earlier run (into BENCH_OUT, default the file's directory).
 Writes results.json, runs.csv, summary.csv, table.txt and *.png to the
@@ -246,6 +247,7 @@ class Bench:
         self.ns_created = []
         self.host_pin_before = os.path.exists("/sys/fs/bpf/tcpinc")
         self.stunnel_logs = {}
+        self.halt_poll_want = ""  # BENCH_HALT_POLL_NS, read by preflight()
         self.halt_poll_before = None  # restored by cleanup() when set
 
     # ---- helpers ----------------------------------------------------------
@@ -350,6 +352,7 @@ class Bench:
         if not self.cg_root:
             raise HarnessError("no cgroup2 mount")
         want = os.environ.get("BENCH_HALT_POLL_NS", "").strip()
+        self.halt_poll_want = want
         if want and not os.path.exists(HALT_POLL):
             raise HarnessError("BENCH_HALT_POLL_NS: no haltpoll cpuidle governor "
                                f"here ({HALT_POLL} missing)")
@@ -359,7 +362,7 @@ class Bench:
 
     def set_halt_poll(self):
         """BENCH_HALT_POLL_NS for this run only (preflight checked it)."""
-        want = os.environ.get("BENCH_HALT_POLL_NS", "").strip()
+        want = self.halt_poll_want
         if not want:
             return
         with open(HALT_POLL) as f:
