@@ -10,19 +10,13 @@
 # Checked: the data (SHA-256 both ways), the wire (after the Init message
 # every byte each way is a whole TLS record of outer type 23, no cleartext
 # canary), `tcpinc show -j` (TEP 0x20, one session ID), the counters, each
-# AEAD, and a peer without kernel TLS (TEP 0x23). In the VM, tamper.bats,
+# AEAD, a peer without kernel TLS (TEP 0x23), and keep-alive. In the VM, tamper.bats,
 # finrst.bats and urgent.bats run over TEP 0x20 as well (run.sh).
 
 load lib
 
 setup() { hosts_setup; }
 teardown() { hosts_teardown; }
-
-ktls_or_skip() {
-	modprobe tls 2>/dev/null || true
-	grep -qw tls /proc/sys/net/ipv4/tcp_available_ulp ||
-		skip "no kernel TLS here (run selftests/vm/vm.sh)"
-}
 
 @test "TEP 0x20 is refused without kernel TLS, or with --no-ktls" {
 	local out rc
@@ -101,4 +95,19 @@ ktls_or_skip() {
 	[ "$(field "$(conn_row A remote "$ADDR_B:$PORT")" tep)" = 0x23 ] ||
 		fail "not 0x23: $(cat "$T/show_A.json")"
 	[ "$(counter A ktls_sessions)" -eq 0 ] || fail "A keyed kernel TLS"
+}
+
+@test "TEP 0x20 keep-alive: the kernel's, on tcpincd's network socket; a silent peer resets the client" {
+	ktls_or_skip
+	host_up A
+	host_up B
+	# A TLS record cannot ask the peer for an answer as a tcpcrypt rekey
+	# does: the application's settings go to the network socket, whose
+	# failure is a network error (peer_reset), not keepalive_timeout.
+	silent_peer tcpinc encrypted drop
+	[ "$(counter A ktls_sessions)" -eq 1 ] || fail "not a kernel TLS connection"
+	[ "$(counter A abort_peer_reset)" -eq 1 ] ||
+		fail "A abort_peer_reset $(counter A abort_peer_reset)"
+	[ "$(counter A abort_keepalive_timeout)" -eq 0 ] ||
+		fail "A counted keepalive_timeout"
 }

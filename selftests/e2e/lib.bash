@@ -784,3 +784,64 @@ nft_counter() {
 		jq -er '.nftables[] | select(.counter) | .counter.packets' ||
 		fail "no nft counter $1 $2 $3 in R"
 }
+
+# ---- keep-alive and kernel TLS ----------------------------------------------
+
+# The keep-alive of the tests' applications (xfer.py --keepalive):
+# TCP_KEEPIDLE:TCP_KEEPINTVL:TCP_KEEPCNT, in seconds, seconds, probes.
+KEEPALIVE=1:1:3
+
+# silence_b: B drops everything on its link from now on.
+silence_b() {
+	on B nft add table inet tci_ka
+	on B nft add chain inet tci_ka in '{ type filter hook input priority 0; }'
+	on B nft add chain inet tci_ka out '{ type filter hook output priority 0; }'
+	on B nft add rule inet tci_ka in iifname "$IFACE" drop
+	on B nft add rule inet tci_ka out oifname "$IFACE" drop
+}
+
+_has_conn() {
+	tcpinc_on A show -j | jq -e --arg s "$1" \
+		'[.connections[] | select(.state == $s)] | length == 1' >/dev/null
+}
+
+# silent_peer MODE_B STATE HOW: a client on A with keep-alive ($KEEPALIVE)
+# set after connect() waits for 30 s; once its connection is STATE on A, B goes
+# silent (HOW: drop = B drops its traffic; stop = B's tcpincd is stopped,
+# its kernel still acknowledges; its PID is left in STOPPED for the
+# caller's teardown to continue it). The client must get ECONNRESET between
+# TCP_KEEPINTVL * TCP_KEEPCNT and TCP_KEEPIDLE + TCP_KEEPINTVL * TCP_KEEPCNT
+# + slack seconds later (the first probe may be due up to a keep-alive
+# period early; the slack grows with TCPINC_SLOW).
+silent_peer() {
+	local t0 dt
+	_start_app srv B "$1" python3 "$XFER" server --bind "$ADDR_B" "$PORT" \
+		--expect-bytes 1 --idle 60 --timeout 60
+	wait_listen B "$PORT"
+	_start_app cli A tcpinc python3 "$XFER" client --connect "$ADDR_B" "$PORT" \
+		--send-bytes 1 --keepalive "$KEEPALIVE" --idle 30 --timeout 60
+	wait_until 10 _has_conn "$2" || fail "no $2 connection on A"
+	case $3 in
+	drop) silence_b ;;
+	stop)
+		STOPPED=$(pid_of_comm B tcpincd)
+		[ -n "$STOPPED" ] || fail "no tcpincd on B"
+		kill -STOP "$STOPPED"
+		;;
+	esac
+	t0=$(date +%s.%N)
+	bg_wait cli
+	dt=$(echo "$(date +%s.%N) - $t0" | bc)
+	log "client: $(tail -n 1 "$T/cli.out"), $dt s after B went silent"
+	[ "${BG_RC[cli]}" -eq 3 ] || fail "client exit ${BG_RC[cli]}, want 3 (error)"
+	[ "$(xfer_field cli error)" = ECONNRESET ] || fail "client error"
+	awk -v t="$dt" -v s="$SLOW" 'BEGIN { exit !(t >= 2 && t <= 4 + 4 * s) }' ||
+		fail "the client's error came $dt s after B went silent"
+}
+
+# ktls_or_skip: skip the test unless this kernel has the TLS ULP.
+ktls_or_skip() {
+	modprobe tls 2>/dev/null || true
+	grep -qw tls /proc/sys/net/ipv4/tcp_available_ulp ||
+		skip "no kernel TLS here (run selftests/vm/vm.sh)"
+}

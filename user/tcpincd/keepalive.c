@@ -18,9 +18,12 @@
  *    or unacknowledged (TCP's retransmissions watch the peer then), and the
  *    connection is not idle while our application has not taken all the
  *    peer sent (the peer's answer could not be read).
- *  - plain: the settings are copied onto tcpincd's network socket, so the
- *    kernel's keep-alives probe the real peer; its failure resets the
- *    connection like any other network error (peer_reset).
+ *  - plain, and TEP 0x20 once kernel TLS has its keys (a TLS record
+ *    cannot ask the peer for an answer, and the kernel cannot rekey): the
+ *    settings are copied onto tcpincd's network socket, so the kernel's
+ *    keep-alives probe the real peer; its failure resets the connection
+ *    like any other network error (peer_reset). Unauthenticated, like the
+ *    application's own keep-alive without tcpinc.
  *
  * Connections whose application did not ask are never probed.
  */
@@ -116,7 +119,6 @@ static void ka_refresh(struct conn *c, uint64_t now)
 	struct conn_ka *k = &c->ka;
 	uint32_t idle, intvl, cnt;
 	bool on;
-	int err;
 
 	k->known = true;
 	if (!ka_key(c, &key))
@@ -150,12 +152,30 @@ static void ka_refresh(struct conn *c, uint64_t now)
 	k->cnt = cnt;
 	tcpincd_dbg("keep-alive %s: idle %u intvl %u cnt %u", on ? "on" : "off",
 		    idle, intvl, cnt);
-	if (c->mode == MODE_PLAIN) {
-		err = ka_mirror(c);
-		if (err)
-			tcpincd_log("keep-alive on a plain connection: %s",
-				    strerror(-err));
-	}
+	k->net_stale = true;
+}
+
+/* Whether the kernel's keep-alive on net.fd watches the peer of c. */
+static bool ka_by_kernel(const struct conn *c)
+{
+	return c->mode == MODE_PLAIN || c->mode == MODE_KTLS;
+}
+
+/*
+ * Copy changed settings onto net.fd; also for a TEP 0x20 connection whose
+ * application asked before its keys were in (the mode changed since).
+ */
+static void ka_sync_net(struct conn *c)
+{
+	int err;
+
+	if (!c->ka.net_stale || !ka_by_kernel(c))
+		return;
+	c->ka.net_stale = false;
+	err = ka_mirror(c);
+	if (err)
+		tcpincd_log("keep-alive on the network socket: %s",
+			    strerror(-err));
 }
 
 /* Bytes we sent that the peer has not acknowledged yet, or -errno. */
@@ -256,7 +276,10 @@ void keepalive_tick(void)
 			continue;
 		if (changed || !c->ka.known)
 			ka_refresh(c, now);
-		if (c->ka.on && c->mode == MODE_CRYPT)
+		ka_sync_net(c);
+		/* Frames only: a TEP 0x20 session has no rekey to send. */
+		if (c->ka.on && c->mode == MODE_CRYPT &&
+		    c->tep != TCPINC_TEP_KTLS)
 			ka_check(c, now);
 	}
 }

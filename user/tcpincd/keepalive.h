@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Keep-alive for applications that asked for it (SO_KEEPALIVE), checked by
- * tcpcrypt rekeys (RFC 8548 §3.9); see keepalive.c.
+ * Keep-alive for applications that asked for it (SO_KEEPALIVE): tcpcrypt
+ * rekeys (RFC 8548 §3.9) on frame connections, the kernel's keep-alive on
+ * the network socket of plain and kernel TLS ones; see keepalive.c.
  */
 #ifndef TCPINCD_KEEPALIVE_H
 #define TCPINCD_KEEPALIVE_H
@@ -16,6 +17,7 @@ struct conn_ka {
 	bool known; /* ka_by_port read since the mode was decided */
 	bool on; /* the application has SO_KEEPALIVE on */
 	bool entry; /* ka_by_port holds an entry of ours */
+	bool net_stale; /* settings changed since last copied to net.fd */
 	uint32_t idle, intvl, cnt; /* seconds, seconds, probes */
 	uint64_t last_heard; /* a frame from the peer, or keep-alive start */
 	uint64_t last_probe;
