@@ -111,3 +111,20 @@ teardown() { hosts_teardown; }
 	[ "$(counter A abort_keepalive_timeout)" -eq 0 ] ||
 		fail "A counted keepalive_timeout"
 }
+
+@test "--rekey-bytes keeps 0x20 out of the default offer: frames, rekeyed" {
+	ktls_or_skip
+	tcpinc_on A up -- --rekey-bytes 262144 || fail "up A"
+	host_up B
+	cap_start A
+	xfer_run tcpinc tcpinc "$ADDR_B" 2000000 2000000 A
+	cap_stop
+	assert_xfer_ok 2000000 2000000
+	python3 "$PCAP" eno "$CAP_FILE" --port "$PORT" |
+		jq -e '.eno_options | index("SYN 450323")' >/dev/null ||
+		fail "A's SYN does not offer 0x23 alone"
+	[ "$(field "$(conn_row A remote "$ADDR_B:$PORT")" tep)" = 0x23 ] ||
+		fail "not 0x23: $(cat "$T/show_A.json")"
+	[ "$(counter A ktls_sessions)" -eq 0 ] || fail "A keyed kernel TLS"
+	[ "$(counter A rekeys)" -ge 2 ] || fail "A rekeys $(counter A rekeys)"
+}

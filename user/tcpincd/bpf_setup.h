@@ -90,6 +90,7 @@ struct tcpincd_eno_cfg {
 	uint8_t n_raw;
 	uint8_t raw[TCPINC_ENO_OPT_MAX - 2];
 	bool teps_given; /* --eno-teps: no TEP 0x20 added on our own */
+	bool rekey_given; /* --rekey-*: neither (0x20 is never rekeyed) */
 	bool no_ktls; /* --no-ktls */
 };
 

@@ -57,7 +57,7 @@ int tcpincd_eno_cfg_ktls(struct tcpincd_eno_cfg *cfg, char *err,
 					"no TLS ULP in this kernel");
 		return -1;
 	}
-	if (tcpincd_ktls_ok && !cfg->teps_given &&
+	if (tcpincd_ktls_ok && !cfg->teps_given && !cfg->rekey_given &&
 	    cfg->n_teps < sizeof(cfg->teps))
 		cfg->teps[cfg->n_teps++] = TCPINC_TEP_KTLS;
 	return 0;

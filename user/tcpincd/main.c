@@ -384,6 +384,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "tcpincd: %s\n", err);
 				return 2;
 			}
+			eno_cfg.rekey_given = true;
 			break;
 		default:
 			usage(stderr);
