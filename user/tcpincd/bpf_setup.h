@@ -90,7 +90,8 @@ struct tcpincd_eno_cfg {
 	uint8_t n_raw;
 	uint8_t raw[TCPINC_ENO_OPT_MAX - 2];
 	bool teps_given; /* --eno-teps: no TEP 0x20 added on our own */
-	bool rekey_given; /* --rekey-*: neither (0x20 is never rekeyed) */
+	/* --rekey-*, --resume: no 0x20 added (never rekeyed nor resumed) */
+	bool frames_wanted;
 	bool no_ktls; /* --no-ktls */
 };
 
@@ -119,11 +120,13 @@ int tcpincd_parse_aeads(const char *name, const char *list, uint16_t *aeads,
 
 /*
  * After the options: probe kernel TLS (unless --no-ktls) and, when it is
- * there and --eno-teps was not given, offer TEP 0x20 first. 0, or -1 and
- * err when --eno-teps names 0x20 without kernel TLS.
+ * there and neither --eno-teps nor frames_wanted was given, offer TEP 0x20
+ * first. 0, or -1 and err when --eno-teps names 0x20 without kernel TLS.
  */
 int tcpincd_eno_cfg_ktls(struct tcpincd_eno_cfg *cfg, char *err,
 			 size_t errlen);
+/* Take out the 0x20 that tcpincd_eno_cfg_ktls() added; false: none. */
+bool tcpincd_eno_cfg_drop_ktls(struct tcpincd_eno_cfg *cfg);
 /* TEP 0x20 can run here: 1 yes, 0 no, -1 not probed yet. */
 extern int tcpincd_ktls_ok;
 

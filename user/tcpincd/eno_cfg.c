@@ -57,10 +57,20 @@ int tcpincd_eno_cfg_ktls(struct tcpincd_eno_cfg *cfg, char *err,
 					"no TLS ULP in this kernel");
 		return -1;
 	}
-	if (tcpincd_ktls_ok && !cfg->teps_given && !cfg->rekey_given &&
+	if (tcpincd_ktls_ok && !cfg->teps_given && !cfg->frames_wanted &&
 	    cfg->n_teps < sizeof(cfg->teps))
 		cfg->teps[cfg->n_teps++] = TCPINC_TEP_KTLS;
 	return 0;
+}
+
+bool tcpincd_eno_cfg_drop_ktls(struct tcpincd_eno_cfg *cfg)
+{
+	/* Added last (most preferred), and only without --eno-teps. */
+	if (cfg->teps_given || !cfg->n_teps ||
+	    cfg->teps[cfg->n_teps - 1] != TCPINC_TEP_KTLS)
+		return false;
+	cfg->n_teps--;
+	return true;
 }
 
 /*

@@ -384,7 +384,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "tcpincd: %s\n", err);
 				return 2;
 			}
-			eno_cfg.rekey_given = true;
+			eno_cfg.frames_wanted = true;
 			break;
 		default:
 			usage(stderr);
@@ -397,6 +397,9 @@ int main(int argc, char **argv)
 	}
 	if (geteuid())
 		goto not_root;
+	/* Resumption needs frames: kernel TLS sessions are not resumed. */
+	if (tcpincd_resume_default)
+		eno_cfg.frames_wanted = true;
 	if (tcpincd_eno_cfg_ktls(&eno_cfg, err, sizeof(err))) {
 		fprintf(stderr, "tcpincd: %s\n", err);
 		return 2;

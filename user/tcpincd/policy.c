@@ -22,6 +22,7 @@ int tcpincd_policy_parse(struct tcpincd_policy *p, int argc, char **argv,
 			 char *err, size_t errlen)
 {
 	struct tcpincd_eno_cfg eno = host_eno;
+	bool teps = false;
 	int i;
 
 	memset(p, 0, sizeof(*p));
@@ -40,6 +41,7 @@ int tcpincd_policy_parse(struct tcpincd_policy *p, int argc, char **argv,
 				return -EINVAL;
 			eno.n_raw = 0;
 			p->syn_len = tcpincd_eno_syn_opt(&eno, p->syn_opt);
+			teps = true;
 		} else if (!strcmp(a, "--aeads") && i + 1 < argc) {
 			/* A's offer, and B's acceptance in the same order */
 			if (tcpincd_parse_aeads("aeads", argv[++i],
@@ -54,6 +56,13 @@ int tcpincd_policy_parse(struct tcpincd_policy *p, int argc, char **argv,
 			return -EINVAL;
 		}
 	}
+	/*
+	 * --resume needs frames (a kernel TLS session is not resumed): no
+	 * 0x20 in the offer unless --teps names it.
+	 */
+	if ((p->ref.flags & TCPINC_POL_RESUME) && !teps && !eno.n_raw &&
+	    tcpincd_eno_cfg_drop_ktls(&eno))
+		p->syn_len = tcpincd_eno_syn_opt(&eno, p->syn_opt);
 	p->ref.id = ++last_id;
 	return 0;
 }
