@@ -62,7 +62,7 @@ int tcpincd_rekey_option(const char *name, const char *arg, char *err,
 		tcpincd.rekey_bytes = v;
 	else
 		tcpincd.rekey_secs = v;
-	return 0;
+	return v != 0;
 }
 static struct tcpincd_eno_cfg eno_cfg = TCPINCD_ENO_CFG_DEFAULT;
 
@@ -333,7 +333,7 @@ int main(int argc, char **argv)
 	char err[8192] = "";
 	bool daemonize = false;
 	int ready[2] = { -1, -1 };
-	int opt, e, idx;
+	int opt, e, idx, ret;
 
 	while ((opt = getopt_long(argc, argv, "dvh", opts, &idx)) != -1) {
 		switch (opt) {
@@ -379,12 +379,14 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'R':
-			if (tcpincd_rekey_option(opts[idx].name, optarg, err,
-						 sizeof(err))) {
+			ret = tcpincd_rekey_option(opts[idx].name, optarg, err,
+						   sizeof(err));
+			if (ret < 0) {
 				fprintf(stderr, "tcpincd: %s\n", err);
 				return 2;
 			}
-			eno_cfg.frames_wanted = true;
+			if (ret)
+				eno_cfg.frames_wanted = true;
 			break;
 		default:
 			usage(stderr);

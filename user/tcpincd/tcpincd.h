@@ -44,6 +44,7 @@ struct tcpincd {
 	uint64_t rekey_bytes, rekey_frames, rekey_secs;
 };
 
+/* 1: a rekey policy set, 0: that one turned off, -1: err filled */
 int tcpincd_rekey_option(const char *name, const char *arg, char *err,
 			 size_t errlen);
 
