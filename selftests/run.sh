@@ -242,17 +242,19 @@ vm_section() {
 # Debian 12's default kernel (6.1) and its linux-image-6.12-amd64 both have
 # kernel TLS (CONFIG_TLS=m): there TEP 0x20 is what two tcpinc hosts
 # negotiate, so the files that check the stream's end, tampering, urgent
-# data, the application API, IPv6 and fallback test it too. On 6.1 the
-# frame TEPs run as well (--no-ktls), with the listener policy taken at
-# bind() (its sock_ops has no cgroup helper).
+# data, the application API, IPv6 and fallback test it too, and resume.bats
+# that --resume keeps to frames there. On 6.1 the frame TEPs run as well
+# (--no-ktls), with the listener policy taken at bind() (its sock_ops has
+# no cgroup helper), and the ENO program's SYN retransmission, SYN cookie
+# and simultaneous open paths.
 if [ "$vm" -eq 1 ] && [ -z "${TCPINC_VM_GUEST:-}" ]; then
 	if matches vm61-ktls; then
 		vm_section vm61-ktls linux-image-amd64 "" \
-			ktls,urgent,finrst,tamper,api,ipv6,fallback,daemon_stopped
+			ktls,urgent,finrst,tamper,api,ipv6,fallback,daemon_stopped,resume
 	fi
 	if matches vm61-frames; then
 		vm_section vm61-frames linux-image-amd64 --no-ktls \
-			encrypt_basic,eno_rules,attach_policy,resume
+			encrypt_basic,eno_rules,attach_policy,eno_syn,eno_simopen
 	fi
 	if matches vm612-ktls; then
 		vm_section vm612-ktls linux-image-6.12-amd64 "" ktls
