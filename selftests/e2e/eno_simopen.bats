@@ -24,12 +24,13 @@ teardown() { hosts_teardown; }
 SIMOPEN='
 import json, socket, sys, time
 local, peer, port, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+timeout = float(sys.argv[5])
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((local, port))
 while time.time() < start:
     time.sleep(0.001)
-s.settimeout(10)
+s.settimeout(timeout)
 s.connect((peer, port))
 s.sendall(b"from " + local.encode())
 got = b""
@@ -91,7 +92,7 @@ delete_rule() {
 }
 
 simopen() {
-	local start h k
+	local start h k timeout=$((10 * SLOW))
 	drop_syns
 	for k in syn synack; do
 		bg_start "a$k" A python3 "$SYNHOLD" "$IFACE" 6000 "$k" "$T/a$k.ready" "$T/go$k"
@@ -100,9 +101,9 @@ simopen() {
 	sleep 0.3
 	start=$(python3 -c 'import time; print(time.time() + 0.2)')
 	bg_start_in_cgroup sa A "$CG_ROOT/tcpinc.daemon.$NS_INO_A" \
-		python3 -c "$SIMOPEN" "$ADDR_A" "$ADDR_B" 6000 "$start"
+		python3 -c "$SIMOPEN" "$ADDR_A" "$ADDR_B" 6000 "$start" "$timeout"
 	bg_start_in_cgroup sb B "$CG_ROOT/tcpinc.daemon.$NS_INO_B" \
-		python3 -c "$SIMOPEN" "$ADDR_B" "$ADDR_A" 6000 "$start"
+		python3 -c "$SIMOPEN" "$ADDR_B" "$ADDR_A" 6000 "$start" "$timeout"
 	for k in syn synack; do
 		wait_until 5 test -e "$T/a$k.ready" -a -e "$T/b$k.ready" ||
 			fail "${k}s not captured"
