@@ -16,7 +16,7 @@ PORT=6000
 # TEP 0x23 alone, also on a kernel with TLS (where 0x20 would be offered
 # too).
 setup() {
-	TCPINC_UP_ARGS="--no-ktls${TCPINC_UP_ARGS:+ $TCPINC_UP_ARGS}"
+	frames_only
 	hosts_setup
 }
 teardown() { hosts_teardown; }

@@ -12,7 +12,7 @@ load lib
 # --no-ktls: the option bytes the tests expect name TEP 0x23 alone, also
 # on a kernel with TLS (where 0x20 would be offered too).
 setup() {
-	TCPINC_UP_ARGS="--no-ktls${TCPINC_UP_ARGS:+ $TCPINC_UP_ARGS}"
+	frames_only
 	hosts_setup
 }
 teardown() { hosts_teardown; }

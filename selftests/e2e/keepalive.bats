@@ -18,7 +18,7 @@ load lib
 IDLE=4 # seconds each end stays idle before the transfer
 
 setup() {
-	TCPINC_UP_ARGS="--no-ktls${TCPINC_UP_ARGS:+ $TCPINC_UP_ARGS}"
+	frames_only
 	hosts_setup
 }
 teardown() {

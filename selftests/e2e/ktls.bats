@@ -10,8 +10,9 @@
 # Checked: the data (SHA-256 both ways), the wire (after the Init message
 # every byte each way is a whole TLS record of outer type 23, no cleartext
 # canary), `tcpinc show -j` (TEP 0x20, one session ID), the counters, each
-# AEAD, a peer without kernel TLS (TEP 0x23), and keep-alive. In the VM, tamper.bats,
-# finrst.bats and urgent.bats run over TEP 0x20 as well (run.sh).
+# AEAD, a peer without kernel TLS (TEP 0x23), keep-alive, and a rekey policy
+# keeping to frames. In the VM, tamper.bats, finrst.bats and urgent.bats run
+# over TEP 0x20 as well (run.sh).
 
 load lib
 

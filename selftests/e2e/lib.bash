@@ -839,6 +839,12 @@ silent_peer() {
 		fail "the client's error came $dt s after B went silent"
 }
 
+# frames_only: every later `tcpinc up` adds --no-ktls (for setup(), in files
+# whose subject is tcpcrypt frames or TEP 0x23's exact bytes).
+frames_only() {
+	TCPINC_UP_ARGS="--no-ktls${TCPINC_UP_ARGS:+ $TCPINC_UP_ARGS}"
+}
+
 # ktls_or_skip: skip the test unless this kernel has the TLS ULP.
 ktls_or_skip() {
 	modprobe tls 2>/dev/null || true
