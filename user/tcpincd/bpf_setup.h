@@ -90,7 +90,7 @@ struct tcpincd_eno_cfg {
 	uint8_t n_raw;
 	uint8_t raw[TCPINC_ENO_OPT_MAX - 2];
 	bool teps_given; /* --eno-teps: no TEP 0x20 added on our own */
-	/* --rekey-* N > 0, --resume: no 0x20 added (never rekeyed/resumed) */
+	/* --rekey-* N > 0: no 0x20 added (never rekeyed); --resume: policy.h */
 	bool frames_wanted;
 	bool no_ktls; /* --no-ktls */
 };

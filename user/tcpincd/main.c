@@ -399,13 +399,11 @@ int main(int argc, char **argv)
 	}
 	if (geteuid())
 		goto not_root;
-	/* Resumption needs frames: kernel TLS sessions are not resumed. */
-	if (tcpincd_resume_default)
-		eno_cfg.frames_wanted = true;
 	if (tcpincd_eno_cfg_ktls(&eno_cfg, err, sizeof(err))) {
 		fprintf(stderr, "tcpincd: %s\n", err);
 		return 2;
 	}
+	/* Resumption needs frames: kernel TLS sessions are not resumed. */
 	tcpincd_policy_host(&eno_cfg, tcpincd_resume_default);
 	/* no core file or ptrace peek may show keys held outside sodium */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))

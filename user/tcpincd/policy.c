@@ -8,14 +8,17 @@
 #include "tcpincd/tcpincd.h"
 
 static struct tcpincd_policy host;
+/* the daemon's options, 0x20 still in (if added) whatever its resume */
 static struct tcpincd_eno_cfg host_eno;
 static uint32_t last_id;
 
-void tcpincd_policy_host(const struct tcpincd_eno_cfg *eno, bool resume)
+void tcpincd_policy_host(struct tcpincd_eno_cfg *eno, bool resume)
 {
 	host_eno = *eno;
 	memset(&host, 0, sizeof(host));
 	host.ref.flags = resume ? TCPINC_POL_RESUME : 0;
+	if (resume)
+		tcpincd_eno_cfg_drop_ktls(eno);
 }
 
 int tcpincd_policy_parse(struct tcpincd_policy *p, int argc, char **argv,
@@ -57,12 +60,20 @@ int tcpincd_policy_parse(struct tcpincd_policy *p, int argc, char **argv,
 		}
 	}
 	/*
-	 * --resume needs frames (a kernel TLS session is not resumed): no
-	 * 0x20 in the offer unless --teps names it.
+	 * Resumption needs frames (a kernel TLS session is not resumed): no
+	 * 0x20 in the offer unless --teps names it. The host's offer lacks
+	 * it under tcpincd --resume, so --no-resume there offers it again.
 	 */
-	if ((p->ref.flags & TCPINC_POL_RESUME) && !teps && !eno.n_raw &&
-	    tcpincd_eno_cfg_drop_ktls(&eno))
-		p->syn_len = tcpincd_eno_syn_opt(&eno, p->syn_opt);
+	if (!teps && !eno.n_raw &&
+	    (p->ref.flags ^ host.ref.flags) & TCPINC_POL_RESUME) {
+		struct tcpincd_eno_cfg frames = eno;
+
+		if (tcpincd_eno_cfg_drop_ktls(&frames))
+			p->syn_len = tcpincd_eno_syn_opt(
+				p->ref.flags & TCPINC_POL_RESUME ? &frames :
+								   &eno,
+				p->syn_opt);
+	}
 	p->ref.id = ++last_id;
 	return 0;
 }

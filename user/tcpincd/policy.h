@@ -15,8 +15,12 @@
 
 #include "tcpincd/bpf_setup.h"
 
-/* The host's policy, from tcpincd's options (main.c, before attaching). */
-void tcpincd_policy_host(const struct tcpincd_eno_cfg *eno, bool resume);
+/*
+ * The host's policy, from tcpincd's options (main.c, before attaching).
+ * With resume, takes the 0x20 that tcpincd_eno_cfg_ktls() added out of
+ * *eno (the host's offer and answers); --no-resume attachments keep it.
+ */
+void tcpincd_policy_host(struct tcpincd_eno_cfg *eno, bool resume);
 
 /*
  * Parse attach options argv[0..argc) into *p (id assigned). 0, or -EINVAL
