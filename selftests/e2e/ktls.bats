@@ -10,8 +10,9 @@
 # Checked: the data (SHA-256 both ways), the wire (after the Init message
 # every byte each way is a whole TLS record of outer type 23, no cleartext
 # canary), `tcpinc show -j` (TEP 0x20, one session ID), the counters, each
-# AEAD, a peer without kernel TLS (TEP 0x23), keep-alive, and a rekey policy
-# keeping to frames. In the VM, tamper.bats, finrst.bats and urgent.bats run
+# AEAD, a peer without kernel TLS (TEP 0x23), keep-alive, a rekey policy
+# keeping to frames, and a --no-resume attachment under tcpincd --resume
+# offering 0x20 again. In the VM, tamper.bats, finrst.bats and urgent.bats run
 # over TEP 0x20 as well (run.sh).
 
 load lib
@@ -128,4 +129,30 @@ teardown() { hosts_teardown; }
 		fail "not 0x23: $(cat "$T/show_A.json")"
 	[ "$(counter A ktls_sessions)" -eq 0 ] || fail "A keyed kernel TLS"
 	[ "$(counter A rekeys)" -ge 2 ] || fail "A rekeys $(counter A rekeys)"
+}
+
+@test "attach --no-resume under tcpincd --resume: 0x20 offered again and negotiated" {
+	local n srv row
+	ktls_or_skip
+	tcpinc_on A up -- --resume || fail "up A"
+	host_up B
+	make_cgroup n
+	n=$CG
+	make_cgroup srv
+	srv=$CG
+	tcpinc_on A attach --no-resume "$n" || fail "attach n"
+	tcpinc_on B attach "$srv" || fail "attach srv"
+	tcpinc_on A show >"$T/show.txt"
+	grep -q "cgroup: .*tci-.*-n (no-resume teps=0x23,0x20)" "$T/show.txt" ||
+		fail "show header: $(cat "$T/show.txt")"
+	cap_start A
+	xfer_run "cgroup:$n" "cgroup:$srv" "$ADDR_B" 262144 262144 A B
+	cap_stop
+	assert_xfer_ok 262144 262144
+	python3 "$PCAP" eno "$CAP_FILE" --port "$PORT" |
+		jq -e '.eno_options | index("SYN 45042320")' >/dev/null ||
+		fail "the --no-resume cgroup's SYN does not offer 0x20"
+	row=$(conn_row A remote "$ADDR_B:$PORT")
+	[ "$(field "$row" tep)" = 0x20 ] || fail "not 0x20: $row"
+	[ "$(counter A ktls_sessions)" -ge 1 ] || fail "A keyed no kernel TLS"
 }
