@@ -66,13 +66,12 @@ int tcpincd_policy_parse(struct tcpincd_policy *p, int argc, char **argv,
 	 */
 	if (!teps && !eno.n_raw &&
 	    (p->ref.flags ^ host.ref.flags) & TCPINC_POL_RESUME) {
+		bool resume = p->ref.flags & TCPINC_POL_RESUME;
 		struct tcpincd_eno_cfg frames = eno;
 
 		if (tcpincd_eno_cfg_drop_ktls(&frames))
 			p->syn_len = tcpincd_eno_syn_opt(
-				p->ref.flags & TCPINC_POL_RESUME ? &frames :
-								   &eno,
-				p->syn_opt);
+				resume ? &frames : &eno, p->syn_opt);
 	}
 	p->ref.id = ++last_id;
 	return 0;
