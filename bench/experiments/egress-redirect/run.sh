@@ -7,8 +7,9 @@
 # connection), (3) the same with the application's sends redirected by
 # egress.bpf.c to the relay's network socket. Prints Gbit/s per run and
 # the median ratios to plain, then checks order: SHA-256 of 64 MiB sent in
-# writes of 1 byte to 300 KB through (3), and whether a blocking recv() on
-# the application's socket (which has a psock in (3)) fails.
+# writes of 1 byte to 300 KB, ten times through (2) and through (3), and
+# whether a blocking recv() on the application's socket (which has a psock
+# in (3)) fails.
 # As root, from the repository after `make`: bash bench/experiments/egress-redirect/run.sh [REPS]
 set -eu
 REPS=${1:-7}
