@@ -4,8 +4,10 @@
  *
  * Attached at tc clsact egress of one interface. Among TCP segments towards
  * destination port `dport` whose payload is at least `min_len` bytes, it
- * flips one bit in the payload of the `nth` one (1-based) and then lets every
- * later segment through untouched. The TCP checksum is patched for the
+ * flips one bit in the payload of the `nth` one (1-based), and the same bit
+ * of that stream byte in every later segment that carries it again
+ * (retransmissions), so the receiver cannot get the byte unaltered when the
+ * first altered copy is lost on the way. The TCP checksum is patched for the
  * changed 16-bit word (bpf_l4_csum_replace; on a CHECKSUM_PARTIAL skb, as
  * veth and loopback produce, the kernel leaves the field alone since the
  * payload sum is still to be computed), so the receiving TCP accepts the
@@ -36,17 +38,34 @@ __u32 flip_seq = 0; /* TCP sequence number of the flipped segment */
 __u32 flip_off = 0; /* payload offset of the flipped byte */
 __u32 flip_len = 0; /* payload length of the flipped segment */
 __u32 csum_errors = 0; /* bpf_l4_csum_replace failed (should stay 0) */
+__u64 reflipped = 0; /* later copies of the flipped byte altered too */
+static __u32 flip_byte_seq; /* sequence number of the flipped byte */
+
+/* Flip the lowest bit of payload byte off (checksum word by word). */
+static __always_inline int flip_byte(struct __sk_buff *skb, __u32 l4,
+				     __u32 hlen, __u32 off)
+{
+	__u32 word = l4 + hlen + (off & ~1U);
+	__be16 old, new;
+
+	if (bpf_skb_load_bytes(skb, word, &old, sizeof(old)))
+		return -1;
+	/* doff counts 32-bit words: an even offset starts a checksum word */
+	new = old ^ bpf_htons(off & 1 ? 0x0001 : 0x0100);
+	if (bpf_skb_store_bytes(skb, word, &new, sizeof(new), 0))
+		return -1;
+	if (bpf_l4_csum_replace(skb, l4 + offsetof(struct tcphdr, check), old,
+				new, sizeof(new)))
+		csum_errors++;
+	return 0;
+}
 
 SEC("tc")
 int flip(struct __sk_buff *skb)
 {
-	__u32 l4, tot_len, hlen, payload, poff, csum_off;
+	__u32 l4, tot_len, hlen, payload, poff;
 	struct tcphdr th;
-	__be16 old, new;
 	__u64 n;
-
-	if (flipped)
-		return TC_ACT_OK;
 
 	if (lab_tcp_seg(skb, &l4, &tot_len))
 		return TC_ACT_OK;
@@ -59,6 +78,12 @@ int flip(struct __sk_buff *skb)
 	if (hlen < sizeof(th) || tot_len <= hlen)
 		return TC_ACT_OK;
 	payload = tot_len - hlen;
+	if (flipped) {
+		poff = flip_byte_seq - bpf_ntohl(th.seq);
+		if (poff < payload && !flip_byte(skb, l4, hlen, poff))
+			__sync_fetch_and_add(&reflipped, 1);
+		return TC_ACT_OK;
+	}
 	if (payload < cfg_min_len)
 		return TC_ACT_OK;
 
@@ -66,23 +91,13 @@ int flip(struct __sk_buff *skb)
 	if (n != cfg_nth)
 		return TC_ACT_OK;
 
-	/* The 16-bit word in the middle of the payload, at an even offset
-	 * from the start of the TCP header so that it is one checksum word. */
-	poff = (payload / 2) & ~1U;
-	if (poff + 2 > payload)
+	/* the byte in the middle of the payload */
+	poff = payload / 2;
+	if (flip_byte(skb, l4, hlen, poff))
 		return TC_ACT_OK;
-	if ((hlen & 1) != 0)
-		return TC_ACT_OK; /* cannot happen: doff counts 32-bit words */
-	if (bpf_skb_load_bytes(skb, l4 + hlen + poff, &old, sizeof(old)))
-		return TC_ACT_OK;
-	new = old ^ bpf_htons(0x0100); /* lowest bit of the first byte */
-	if (bpf_skb_store_bytes(skb, l4 + hlen + poff, &new, sizeof(new), 0))
-		return TC_ACT_OK;
-	csum_off = l4 + offsetof(struct tcphdr, check);
-	if (bpf_l4_csum_replace(skb, csum_off, old, new, sizeof(new)))
-		csum_errors++;
 
 	flip_seq = bpf_ntohl(th.seq);
+	flip_byte_seq = flip_seq + poff;
 	flip_off = poff;
 	flip_len = payload;
 	__sync_fetch_and_add(&flipped, 1);

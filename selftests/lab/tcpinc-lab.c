@@ -168,7 +168,8 @@ static const char flip_usage[] =
 	"flip --dev IFACE --dport PORT [--nth N] [--min-len M] [-v]\n"
 	"  Flip one bit in the payload of the Nth (default 20) egress\n"
 	"  TCP segment on IFACE towards PORT whose payload is at least\n"
-	"  M (default 500) bytes.";
+	"  M (default 500) bytes, and that byte again in every later\n"
+	"  segment that carries it (retransmissions).";
 
 static int cmd_flip(int argc, char **argv)
 {
@@ -257,11 +258,12 @@ static int cmd_flip(int argc, char **argv)
 	wait_for_stop(&oldmask);
 
 	printf("seen=%llu flipped=%llu flip_seq=%u flip_off=%u flip_len=%u "
-	       "csum_errors=%u\n",
+	       "csum_errors=%u reflipped=%llu\n",
 	       (unsigned long long)skel->bss->seen,
 	       (unsigned long long)skel->bss->flipped, skel->bss->flip_seq,
 	       skel->bss->flip_off, skel->bss->flip_len,
-	       skel->bss->csum_errors);
+	       skel->bss->csum_errors,
+	       (unsigned long long)skel->bss->reflipped);
 	fflush(stdout);
 	lab_tc_detach(&tc);
 	lab_flip__destroy(skel);
