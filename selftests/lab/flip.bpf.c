@@ -41,21 +41,25 @@ __u32 csum_errors = 0; /* bpf_l4_csum_replace failed (should stay 0) */
 __u64 reflipped = 0; /* later copies of the flipped byte altered too */
 static __u32 flip_byte_seq; /* sequence number of the flipped byte */
 
-/* Flip the lowest bit of payload byte off (checksum word by word). */
+/*
+ * Flip the lowest bit of payload byte off. One byte is loaded and stored,
+ * so the last byte of a segment is reached too; in the checksum it is the
+ * high half of a 16-bit word at an even offset (doff counts 32-bit words).
+ */
 static __always_inline int flip_byte(struct __sk_buff *skb, __u32 l4,
 				     __u32 hlen, __u32 off)
 {
-	__u32 word = l4 + hlen + (off & ~1U);
-	__be16 old, new;
+	__u32 at = l4 + hlen + off;
+	__u8 old, new;
 
-	if (bpf_skb_load_bytes(skb, word, &old, sizeof(old)))
+	if (bpf_skb_load_bytes(skb, at, &old, sizeof(old)))
 		return -1;
-	/* doff counts 32-bit words: an even offset starts a checksum word */
-	new = old ^ bpf_htons(off & 1 ? 0x0001 : 0x0100);
-	if (bpf_skb_store_bytes(skb, word, &new, sizeof(new), 0))
+	new = old ^ 1;
+	if (bpf_skb_store_bytes(skb, at, &new, sizeof(new), 0))
 		return -1;
-	if (bpf_l4_csum_replace(skb, l4 + offsetof(struct tcphdr, check), old,
-				new, sizeof(new)))
+	if (bpf_l4_csum_replace(skb, l4 + offsetof(struct tcphdr, check),
+				bpf_htons(off & 1 ? old : old << 8),
+				bpf_htons(off & 1 ? new : new << 8), 2))
 		csum_errors++;
 	return 0;
 }
